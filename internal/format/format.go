@@ -79,5 +79,13 @@ func Open(r io.Reader, opts Options) (Decoder, error) {
 }
 
 func open(r io.Reader, opts Options) (Decoder, error) {
-	return nil, errors.New("format: not implemented")
+	switch opts.Format {
+	case "csv", "tsv", "":
+		return newCSV(r, opts)
+	case "jsonl":
+		return newJSONL(r, opts), nil
+	case "json":
+		return newJSONArray(r)
+	}
+	return nil, fmt.Errorf("unknown format %q: use csv, tsv, jsonl or json", opts.Format)
 }

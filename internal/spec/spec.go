@@ -95,6 +95,8 @@ type Pipeline struct {
 	Transform   []Step
 	Target      Target
 	Quality     Quality
+
+	namePos Pos // where the name is set (or the document)
 }
 
 // Source says where the input files are and how to decode them.

@@ -2,6 +2,58 @@
 // them to each record: rename, cast, derive, filter, validate, select and drop run
 // row by row; dedupe is declared here and applied by the sink over the whole run's
 // staged rows, so that memory stays bounded.
+//
+// # Columns
+//
+// Source column names are normalised to snake_case (Normalize) unless a rename
+// step names the source column as written; duplicates get _2, _3 suffixes. Each
+// step sees the columns as the steps before it left them, and a name that does
+// not exist there is a Bind error at the position where it is written.
+//
+// # Expressions
+//
+// derive and filter use the expr language (github.com/expr-lang/expr): literals,
+// arithmetic, comparison, `and`/`or`/`not`, `a ? b : c`, `a ?? b`, `let`, member
+// access into JSON columns (`doc.items[0].price`) and expr's builtins (len,
+// map, filter, …). A column is referenced by its name; a column whose name is
+// not an identifier, or is an operator word such as `in`, is `$env["in"]`.
+// Columns named like a function (year, length, date, …) still read the column
+// when not called.
+//
+// Values appear as bigint (int64), double (float64; decimals too), text, boolean,
+// timestamp (time.Time, UTC) and JSON documents decoded into maps and slices.
+// Results are stored as the matching record values; maps and slices become json,
+// and a non-finite double (1/0) rejects the row.
+//
+// Null handling: the library functions below return null when an argument is
+// null, except coalesce, nullif, is_null, if_null, concat (which skips nulls, as
+// PostgreSQL's does), least and greatest (which ignore them). Arithmetic or an
+// ordering comparison on a null is an error, and an expression error rejects
+// the row (with the derived column, or "" for a filter); use `x ?? 0`,
+// coalesce or `x != nil && …` where nulls are expected. A filter that gives
+// false or null drops the row (Filtered); any other non-boolean rejects it.
+//
+// Functions (text arguments take the text form of any scalar; positions are
+// 1-based and count characters; date arguments take dates, timestamps or ISO 8601
+// text):
+//
+//	text     upper lower trim ltrim rtrim length substr(s, start[, len])
+//	         replace(s, old, new) concat(…) contains starts_with ends_with
+//	         lpad/rpad(s, n[, pad]) split_part(s, sep, n) regex_match(s, re)
+//	         regex_replace(s, re, repl)
+//	numbers  abs round(x[, digits]) floor ceil to_number(x) to_int(x)
+//	         least(…) greatest(…)
+//	dates    now() today() year month day hour minute second
+//	         date_trunc(unit, t) add_days(t, n) days_between(a, b)
+//	         parse_date(s[, fmt]) parse_timestamp(s[, fmt]) format_time(t, fmt)
+//	nulls    coalesce(…) nullif(a, b) is_null(x) if_null(x, default)
+//
+// upper, lower, trim, abs, round, floor, ceil, replace, concat and now replace
+// expr's builtins of the same name, so that they are null-tolerant and behave
+// as documented here. now() and today() are the run's start time (UTC), the same
+// for every row of a run. round rounds half away from zero on the decimal text
+// of the number (round(2.675, 2) is 2.68). Constant regexes, formats and
+// date_trunc units are checked when the spec is compiled.
 package transform
 
 import (

@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/pflag"
+
+	"github.com/sluice-data/sluice/internal/engine"
+)
+
+type runFlags struct {
+	projectFlags
+	all         bool
+	fullRefresh bool
+	dryRun      bool
+	json        bool
+	logLevel    string
+}
+
+func init() {
+	register(&command{
+		name:    "run",
+		usage:   "[--project DIR] [--full-refresh] [--dry-run] [--json] (--all | PIPELINE…)",
+		summary: "run pipelines: load new source files into the database",
+		help: `
+PIPELINE is a pipeline name from the project's pipelines folder, or the path of a
+spec file (*.yaml). Each run loads the files that its ledger has not seen (or that
+changed) in one transaction: the rows, the ledger and the run record commit
+together, or nothing does. Rejected rows go to <storage>/_rejects/<pipeline>/<run-id>.jsonl.
+
+Exit status is 0 only when every run succeeded.`,
+		flags: func(fs *pflag.FlagSet) any {
+			f := &runFlags{}
+			f.register(fs)
+			fs.BoolVar(&f.all, "all", false, "run every pipeline of the project")
+			fs.BoolVar(&f.fullRefresh, "full-refresh", false, "reload every file, even those already in the ledger")
+			fs.BoolVar(&f.dryRun, "dry-run", false, "do everything, then roll back: nothing is committed")
+			fs.BoolVar(&f.json, "json", false, "print one JSON summary object per pipeline on stdout")
+			fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+			return f
+		},
+		run: runRun,
+	})
+}
+
+func runRun(ctx context.Context, env *Env, o any, args []string) error {
+	f := o.(*runFlags)
+	proj, err := loadProject(env, f.dir)
+	if err != nil {
+		return err
+	}
+	pipelines, err := selectPipelines(env, proj, args, f.all)
+	if err != nil {
+		return err
+	}
+	tty := env.isTerminal(env.Stderr)
+	log, err := newLogger(env.Stderr, f.logLevel, tty)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	db, err := openDB(ctx, proj)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	eng := newEngine(proj, db, log)
+	var bar *progressBar
+	if tty && !f.json {
+		bar = newProgressBar(env.Stderr)
+		eng.Progress = bar.update
+	}
+	var results []*engine.Result
+	failed := 0
+	for _, p := range pipelines {
+		res, err := eng.Run(ctx, p, engine.Options{FullRefresh: f.fullRefresh, DryRun: f.dryRun, Trigger: "cli"})
+		if bar != nil {
+			bar.clear()
+		}
+		if err != nil {
+			failed++
+			if res == nil {
+				return err
+			}
+			if !f.json {
+				fmt.Fprintf(env.Stderr, "sluice run: pipeline %s failed: %v\n", p.Name, err)
+			}
+		}
+		results = append(results, res)
+		if f.json {
+			if err := writeJSONSummary(env.Stdout, res); err != nil {
+				return err
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if !f.json {
+		printSummary(env.Stdout, results)
+	}
+	if failed > 0 {
+		return exitError{1}
+	}
+	return nil
+}
+
+// summary is the JSON form of a run printed by `sluice run --json`.
+type summary struct {
+	RunID        string   `json:"run_id"`
+	Pipeline     string   `json:"pipeline"`
+	Status       string   `json:"status"`
+	Files        int64    `json:"files"`
+	RowsRead     int64    `json:"rows_read"`
+	RowsLoaded   int64    `json:"rows_loaded"`
+	RowsInserted int64    `json:"rows_inserted"`
+	RowsUpdated  int64    `json:"rows_updated"`
+	RowsRejected int64    `json:"rows_rejected"`
+	RowsFiltered int64    `json:"rows_filtered"`
+	BytesRead    int64    `json:"bytes_read"`
+	DurationMS   int64    `json:"duration_ms"`
+	Table        string   `json:"table"`
+	DryRun       bool     `json:"dry_run,omitempty"`
+	Rejects      string   `json:"rejects,omitempty"`
+	DDL          []string `json:"ddl,omitempty"`
+	Message      string   `json:"message,omitempty"`
+	Error        string   `json:"error,omitempty"`
+}
+
+func writeJSONSummary(w io.Writer, r *engine.Result) error {
+	s := summary{
+		RunID: r.ID, Pipeline: r.Pipeline, Status: r.Status, Files: r.Files, RowsRead: r.RowsRead,
+		RowsLoaded: r.RowsLoaded, RowsInserted: r.RowsInserted, RowsUpdated: r.RowsUpdated,
+		RowsRejected: r.RowsRejected, RowsFiltered: r.RowsFiltered, BytesRead: r.BytesRead,
+		DurationMS: r.DurationMS, Table: r.Table, DryRun: r.DryRun, Rejects: r.RejectsURL,
+		DDL: r.DDL, Message: r.Message, Error: r.Error,
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
+}
+
+func printSummary(w io.Writer, results []*engine.Result) {
+	if len(results) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "PIPELINE\tSTATUS\tFILES\tREAD\tLOADED\tINSERTED\tUPDATED\tREJECTED\tFILTERED\tDURATION\t")
+	for _, r := range results {
+		status := r.Status
+		if r.DryRun && status != "failed" {
+			status += " (dry run)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.Pipeline, status, r.Files, r.RowsRead,
+			r.RowsLoaded, r.RowsInserted, r.RowsUpdated, r.RowsRejected, r.RowsFiltered,
+			(time.Duration(r.DurationMS) * time.Millisecond).String())
+	}
+	tw.Flush()
+	for _, r := range results {
+		switch {
+		case r.Error != "":
+			fmt.Fprintf(w, "\n%s: %s\n", r.Pipeline, r.Error)
+		case r.Message != "":
+			fmt.Fprintf(w, "\n%s: %s\n", r.Pipeline, r.Message)
+		}
+		if r.RejectsURL != "" {
+			fmt.Fprintf(w, "%s: %d rejected row(s) in %s\n", r.Pipeline, r.RowsRejected, r.RejectsURL)
+		}
+		if r.DryRun && len(r.DDL) > 0 {
+			fmt.Fprintf(w, "%s: DDL that the run would apply:\n  %s\n", r.Pipeline, strings.ReplaceAll(strings.Join(r.DDL, ";\n"), "\n", "\n  "))
+		}
+	}
+}
+
+func newLogger(w io.Writer, level string, tty bool) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
+	}
+	if tty && l < slog.LevelWarn {
+		l = slog.LevelWarn // the progress bar tells the story on a terminal
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// progressBar draws one updating line on a terminal.
+type progressBar struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	shown bool
+}
+
+func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w, start: time.Now()} }
+
+func (b *progressBar) update(p engine.Progress) {
+	now := time.Now()
+	if !p.Done && now.Sub(b.last) < 100*time.Millisecond {
+		return
+	}
+	b.last = now
+	rate := float64(p.Rows) / max(now.Sub(b.start).Seconds(), 0.001)
+	fmt.Fprintf(b.w, "\r\033[K%s [%d/%d] %s  %s rows  %s rows/s  %s", p.Pipeline, p.FileIndex, p.Files, p.File,
+		humanize.Comma(p.Rows), humanize.Comma(int64(rate)), humanize.Bytes(uint64(p.Bytes)))
+	b.shown = true
+}
+
+func (b *progressBar) clear() {
+	if b.shown {
+		fmt.Fprint(b.w, "\r\033[K")
+		b.shown = false
+	}
+	b.start = time.Now()
+}

@@ -1,0 +1,150 @@
+// Package engine runs pipelines: plan → extract → transform → stage → commit.
+// It lists the source objects, skips those the file ledger has already loaded,
+// streams the others through the format decoders and the compiled transform into
+// the sink's staging area in batches, and applies, records and commits the run in
+// one transaction. Bad rows go to the rejects file; nothing is half-written.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sluice-data/sluice/internal/catalog"
+	"github.com/sluice-data/sluice/internal/sink"
+	"github.com/sluice-data/sluice/internal/source"
+	"github.com/sluice-data/sluice/internal/spec"
+	"github.com/sluice-data/sluice/internal/transform"
+)
+
+// Storage lists and reads source objects and writes rejects.
+type Storage interface {
+	List(ctx context.Context, root, pattern string) ([]source.Object, error)
+	Open(ctx context.Context, obj source.Object) (io.ReadCloser, error)
+	Create(ctx context.Context, rawURL string) (io.WriteCloser, error)
+}
+
+// Engine runs pipelines against one database and one storage.
+type Engine struct {
+	DB         sink.DB
+	Storage    Storage
+	StorageURL string        // the project's storage root (for relative source paths and rejects)
+	Logger     *slog.Logger  // default: discard
+	LockWait   time.Duration // how long a run waits for its pipeline's lock; default 30s
+	BatchRows  int           // rows per staging write; default 2000
+	SampleRows int           // rows buffered to infer types; default 5000
+	// Progress, when set, is called as rows flow (about every 10,000 rows and at
+	// each file's end) from the goroutine running the pipeline.
+	Progress func(Progress)
+	Now      func() time.Time // default time.Now
+}
+
+// Progress is a snapshot of a running pipeline.
+type Progress struct {
+	Pipeline  string
+	File      string // key of the file being read
+	FileIndex int    // 1-based
+	Files     int
+	Rows      int64 // rows read so far in the run
+	Bytes     int64 // bytes read so far in the run
+	Done      bool  // the run has finished reading
+}
+
+// Options change one run.
+type Options struct {
+	FullRefresh bool   // reload every file, whatever the ledger says
+	DryRun      bool   // do everything, then roll back
+	Trigger     string // what started the run: cli, schedule, s3, api; default cli
+}
+
+// Result is a run's outcome.
+type Result struct {
+	catalog.Run
+	DurationMS int64        `json:"duration_ms"`
+	Deduped    int64        `json:"rows_deduped"`
+	DDL        []string     `json:"ddl,omitempty"`
+	FileList   []FileResult `json:"file_list,omitempty"`
+	Table      string       `json:"table"`
+	DryRun     bool         `json:"dry_run,omitempty"`
+	Message    string       `json:"message,omitempty"`
+}
+
+// FileResult is one source file of a run.
+type FileResult struct {
+	URL      string `json:"url"`
+	Key      string `json:"key"`
+	Size     int64  `json:"size"`
+	Rows     int64  `json:"rows"`
+	Rejected int64  `json:"rejected"`
+	Reason   string `json:"reason"` // new, changed, full refresh, replace
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Run runs one pipeline. The returned Result is filled even when err is not nil
+// (its Status is failed and Error says why); the failed run is recorded in the
+// run history.
+func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Result, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Trigger == "" {
+		opts.Trigger = "cli"
+	}
+	r := &run{
+		e:    e,
+		p:    p,
+		opts: opts,
+		log:  e.logger().With("run_id", id.String(), "pipeline", p.Name),
+		res: &Result{Run: catalog.Run{
+			ID: id.String(), Pipeline: p.Name, Trigger: opts.Trigger, StartedAt: e.now(),
+		}, Table: p.Target.Table, DryRun: opts.DryRun},
+	}
+	err = r.execute(ctx)
+	res := r.res
+	res.FinishedAt = e.now()
+	res.DurationMS = res.FinishedAt.Sub(res.StartedAt).Milliseconds()
+	if err != nil {
+		res.Status = catalog.StatusFailed
+		res.Error = err.Error()
+		r.log.Error("run failed", "error", err)
+		if !opts.DryRun {
+			// Recorded outside the rolled-back transaction, so the failure is visible.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if rerr := e.DB.Catalog().InsertRun(rctx, e.DB.Catalog().DB(), &res.Run); rerr != nil {
+				r.log.Error("recording the failed run", "error", rerr)
+			}
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// Compile checks a pipeline's transform without running it.
+func Compile(p *spec.Pipeline) error {
+	_, err := transform.Compile(p)
+	return err
+}
+
+var errNothing = errors.New("nothing to do")
+
+func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -1,0 +1,214 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+
+	"github.com/sluice-data/sluice/internal/catalog"
+	"github.com/sluice-data/sluice/internal/sink"
+	"github.com/sluice-data/sluice/internal/source"
+	"github.com/sluice-data/sluice/internal/spec"
+	"github.com/sluice-data/sluice/internal/transform"
+)
+
+// run is the state of one pipeline run.
+type run struct {
+	e        *Engine
+	p        *spec.Pipeline
+	opts     Options
+	log      *slog.Logger
+	res      *Result
+	prog     *transform.Program
+	tx       sink.Tx
+	target   *sink.Table
+	schema   *schema
+	rejects  *rejectWriter
+	files    []catalog.File
+	final    sink.Table // the target after apply
+	rowCount int64
+}
+
+func (r *run) execute(ctx context.Context) error {
+	prog, err := transform.Compile(r.p)
+	if err != nil {
+		return fmt.Errorf("compiling %s: %w", r.p.File, err)
+	}
+	r.prog = prog
+
+	root := source.Join(r.e.StorageURL, r.p.Source.Path)
+	objs, err := r.e.Storage.List(ctx, root, r.p.Source.Pattern)
+	if err != nil {
+		return fmt.Errorf("listing source files: %w", err)
+	}
+
+	lockWait := r.e.LockWait
+	if lockWait == 0 {
+		lockWait = spec.DefaultLockWait
+	}
+	tx, err := r.e.DB.Begin(ctx, r.p.Name, lockWait)
+	if err != nil {
+		return fmt.Errorf("starting run of pipeline %s: %w", r.p.Name, err)
+	}
+	r.tx = tx
+	defer tx.Rollback(context.WithoutCancel(ctx))
+
+	todo, err := r.selectFiles(ctx, objs)
+	if err != nil {
+		return err
+	}
+	r.res.Files = int64(len(todo))
+	if len(todo) == 0 {
+		r.res.Status = catalog.StatusSucceeded
+		r.res.Message = fmt.Sprintf("nothing new to load: %d file(s) match and all are in the ledger", len(objs))
+		if len(objs) == 0 {
+			r.res.Message = fmt.Sprintf("no file matches %s under %s", r.p.Source.Pattern, source.Redact(root))
+		}
+		r.log.Info(r.res.Message)
+		r.res.FinishedAt = r.e.now()
+		if r.opts.DryRun {
+			return nil
+		}
+		if err := tx.Record(ctx, r.files, nil, &r.res.Run); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	}
+
+	r.target, err = tx.Table(ctx, r.p.Target.Schema, r.p.Target.Table)
+	if err != nil {
+		return err
+	}
+	r.schema = newSchema(r, r.target)
+	r.rejects = newRejectWriter(r.e.Storage, rejectsURL(r.e.StorageURL, r.p.Name, r.res.ID), r.res.ID, r.p.Name)
+	defer r.rejects.Close()
+
+	for i, obj := range todo {
+		if err := r.loadFile(ctx, i, len(todo), obj); err != nil {
+			return err
+		}
+	}
+	if err := r.schema.flush(ctx); err != nil {
+		return err
+	}
+	if r.e.Progress != nil {
+		r.e.Progress(Progress{Pipeline: r.p.Name, Files: len(todo), FileIndex: len(todo), Rows: r.res.RowsRead, Bytes: r.res.BytesRead, Done: true})
+	}
+	if err := r.rejects.Close(); err != nil {
+		return fmt.Errorf("writing rejects: %w", err)
+	}
+	if r.res.RowsRejected > 0 {
+		r.res.RejectsURL = r.rejects.url
+	}
+	if err := r.checkQuality(); err != nil {
+		return err
+	}
+	if err := r.apply(ctx); err != nil {
+		return err
+	}
+	r.res.Status = catalog.StatusSucceeded
+	r.res.FinishedAt = r.e.now()
+	if r.opts.DryRun {
+		r.log.Info("dry run: rolled back", "rows_read", r.res.RowsRead, "rows_loaded", r.res.RowsLoaded)
+		return nil
+	}
+	var ds *catalog.Dataset
+	if r.schema.stage != nil {
+		ds = r.dataset()
+	}
+	if err := tx.Record(ctx, r.files, ds, &r.res.Run); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	r.log.Info("run committed", "files", r.res.Files, "rows_read", r.res.RowsRead, "rows_loaded", r.res.RowsLoaded,
+		"rows_inserted", r.res.RowsInserted, "rows_updated", r.res.RowsUpdated,
+		"rows_rejected", r.res.RowsRejected, "rows_filtered", r.res.RowsFiltered)
+	return nil
+}
+
+func (r *run) checkQuality() error {
+	q := r.p.Quality.MaxRejectRatio
+	if q == nil || r.res.RowsRead == 0 {
+		return nil
+	}
+	ratio := float64(r.res.RowsRejected) / float64(r.res.RowsRead)
+	if ratio > *q {
+		where := ""
+		if r.res.RejectsURL != "" {
+			where = "; the rejected rows are in " + r.res.RejectsURL
+		}
+		return fmt.Errorf("reject ratio %.2f%% (%d of %d rows) is above quality.max_reject_ratio %.2f%%: nothing was committed%s",
+			ratio*100, r.res.RowsRejected, r.res.RowsRead, *q*100, where)
+	}
+	return nil
+}
+
+// apply plans the schema changes and moves the staged rows into the target.
+func (r *run) apply(ctx context.Context) error {
+	st := r.schema
+	if st.stage == nil { // no rows and no columns: nothing to apply
+		return nil
+	}
+	key := idents(r.p.Target.Key)
+	want := sink.Table{Schema: r.p.Target.Schema, Name: r.p.Target.Table, Columns: st.finalColumns(), Key: key}
+	mode := sink.Mode(r.p.Target.Mode)
+	if mode == "" {
+		mode = sink.Append
+	}
+	changes, err := sink.Diff(r.target, want.Columns, key, mode, r.p.Target.SchemaEvolution == "strict")
+	if err != nil {
+		return fmt.Errorf("table %s: %w", want.Name, err)
+	}
+	plan := &sink.Plan{
+		Pipeline: r.p.Name, RunID: r.res.ID, Target: want, Existing: r.target, Changes: changes,
+		Stage: st.stage, Mode: mode, LoadedAt: r.e.now(),
+	}
+	if d := r.prog.Dedupe(); d != nil {
+		plan.DedupeKey, plan.KeepFirst = d.Key, d.Keep == "first"
+	} else if mode == sink.Merge {
+		plan.DedupeKey = key // a key may appear once per merge: the last row wins
+	}
+	applied, err := r.tx.Apply(ctx, plan)
+	if err != nil {
+		return err
+	}
+	r.res.DDL = applied.DDL
+	r.res.RowsLoaded = applied.Loaded
+	r.res.RowsInserted = applied.Inserted
+	r.res.RowsUpdated = applied.Updated
+	r.res.Deduped = applied.Deduped
+	r.res.RowsFiltered += applied.Deduped
+	r.final = sink.Final(r.target, want, changes)
+	r.rowCount = applied.RowCount
+	return nil
+}
+
+func (r *run) dataset() *catalog.Dataset {
+	ds := &catalog.Dataset{
+		Name: r.final.Name, Schema: r.final.Schema, Pipeline: r.p.Name, Key: r.final.Key,
+		RowCount: r.rowCount, LastLoadAt: r.e.now(), LastRunID: r.res.ID,
+	}
+	for _, c := range r.final.Columns {
+		ds.Columns = append(ds.Columns, catalog.DatasetColumn{Name: c.Name, Type: c.Type.Base().String()})
+	}
+	return ds
+}
+
+func idents(ids []spec.Ident) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.Name
+	}
+	return out
+}
+
+// rejectRatio is used by tests and summaries.
+func rejectRatio(res *Result) float64 {
+	if res.RowsRead == 0 {
+		return 0
+	}
+	return math.Round(float64(res.RowsRejected)/float64(res.RowsRead)*1e4) / 1e4
+}
