@@ -113,14 +113,25 @@ target: {table: big, mode: append}
 		t.Fatalf("state after the first run: %+v", before)
 	}
 
+	// Calibrate: time a complete run on a copy, then kill at random points of it.
+	calib := t.TempDir()
+	if err := os.CopyFS(calib, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if out, err := sluiceCmd(t, calib, "run", "big").CombinedOutput(); err != nil {
+		t.Fatalf("calibration run: %v\n%s", err, out)
+	}
+	full := time.Since(start)
+	t.Logf("a complete run takes %s", full)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	kills, runs := 0, int64(2)
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 8; i++ {
 		cmd := sluiceCmd(t, dir, "run", "big")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		delay := time.Duration(50+rng.IntN(1500)) * time.Millisecond
+		delay := full/20 + time.Duration(rng.Int64N(int64(full*17/20)))
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {

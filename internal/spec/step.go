@@ -44,7 +44,11 @@ func (d *decoder) steps(n *yaml.Node) []Step {
 				}
 			})
 		case "cast":
+			split := false // a decimal(p,s) was split by a flow mapping's comma
 			d.pairs(v, "cast", func(key, val *yaml.Node) {
+				if split && val.Tag == "!!null" && strings.HasSuffix(key.Value, ")") {
+					return // the rest of the split type, reported already
+				}
 				s, ok := d.str(val, "cast")
 				if !ok {
 					return
@@ -54,6 +58,7 @@ func (d *decoder) steps(n *yaml.Node) []Step {
 					hint := ""
 					if strings.Contains(s, "(") && !strings.Contains(s, ")") && v.Style&yaml.FlowStyle != 0 {
 						hint = ` (inside {…} YAML splits at commas: quote the type, as in amount: "decimal(12,2)")`
+						split = true
 					}
 					d.errorf(val, "cast %s: %v%s", key.Value, err, hint)
 					return
