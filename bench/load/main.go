@@ -8,8 +8,11 @@ package main
 
 import (
 	"bufio"
+	"database/sql"
+	"encoding/csv"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	_ "modernc.org/sqlite"
 )
 
 type sizes []int
@@ -33,7 +38,15 @@ func main() {
 	var rows sizes
 	flag.Var(&rows, "rows", "rows to load (repeatable); default 1000000")
 	repeat := flag.Int("repeat", 1, "runs per size (the best is reported)")
+	child := flag.String("baseline-child", "", "internal: run the Go baseline loader on this CSV file")
 	flag.Parse()
+	if *child != "" {
+		if err := baselineLoad(*child, flag.Arg(0)); err != nil {
+			fmt.Fprintln(os.Stderr, "baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(rows) == 0 {
 		rows = sizes{1_000_000}
 	}
@@ -56,38 +69,137 @@ func run(rows []int, repeat int) error {
 		return fmt.Errorf("building sluice: %w", err)
 	}
 	fmt.Printf("machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-	fmt.Printf("%10s %10s %10s %12s %12s\n", "rows", "MB", "seconds", "rows/s", "peak RSS MB")
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-22s %10s %8s %9s %11s %12s\n", "loader", "rows", "MB", "seconds", "rows/s", "peak RSS MB")
 	for _, n := range rows {
 		dir := filepath.Join(tmp, strconv.Itoa(n))
 		size, err := project(dir, n)
 		if err != nil {
 			return err
 		}
-		best := time.Duration(0)
-		var rss int64
-		for i := 0; i < repeat; i++ {
-			os.Remove(filepath.Join(dir, "sluice.db"))
-			os.Remove(filepath.Join(dir, "sluice.db-wal"))
-			cmd := exec.Command(bin, "run", "--project", dir, "--all", "--json")
-			cmd.Stderr = os.Stderr
-			start := time.Now()
-			out, err := cmd.Output()
-			d := time.Since(start)
-			if err != nil {
-				return fmt.Errorf("sluice run: %w\n%s", err, out)
-			}
-			if !strings.Contains(string(out), fmt.Sprintf(`"rows_loaded":%d`, n)) {
-				return fmt.Errorf("unexpected summary: %s", out)
-			}
-			ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-			if best == 0 || d < best {
-				best = d
-			}
-			rss = max(rss, ru.Maxrss/1024)
+		csvPath := filepath.Join(dir, "data", "in", "orders.csv")
+		db := filepath.Join(dir, "sluice.db")
+		loaders := []struct {
+			name string
+			cmd  func() *exec.Cmd
+		}{
+			{"sluice run", func() *exec.Cmd { return exec.Command(bin, "run", "--project", dir, "--all", "--json") }},
+			{"baseline: Go minimal", func() *exec.Cmd { return exec.Command(self, "-baseline-child", csvPath, db) }},
+			{"baseline: sqlite3 CLI", func() *exec.Cmd {
+				return exec.Command("sqlite3", db, ".mode csv", ".import "+csvPath+" orders")
+			}},
 		}
-		fmt.Printf("%10d %10.1f %10.2f %12.0f %12d\n", n, float64(size)/1e6, best.Seconds(), float64(n)/best.Seconds(), rss)
+		var sluiceTime time.Duration
+		for _, l := range loaders {
+			if l.name == "baseline: sqlite3 CLI" {
+				if _, err := exec.LookPath("sqlite3"); err != nil {
+					continue
+				}
+			}
+			best, rss, err := measure(l.cmd, db, repeat)
+			if err != nil {
+				return fmt.Errorf("%s: %w", l.name, err)
+			}
+			ratio := ""
+			if sluiceTime == 0 {
+				sluiceTime = best
+			} else {
+				ratio = fmt.Sprintf("  (sluice takes %.2fx its time)", sluiceTime.Seconds()/best.Seconds())
+			}
+			fmt.Printf("%-22s %10d %8.1f %9.2f %11.0f %12d%s\n", l.name, n, float64(size)/1e6, best.Seconds(), float64(n)/best.Seconds(), rss, ratio)
+		}
 	}
 	return nil
+}
+
+// measure runs a loader repeat times on a fresh database and returns its best
+// time and its largest peak RSS in MB.
+func measure(mk func() *exec.Cmd, db string, repeat int) (time.Duration, int64, error) {
+	var best time.Duration
+	var rss int64
+	for i := 0; i < repeat; i++ {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(db + suffix)
+		}
+		cmd := mk()
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		start := time.Now()
+		out, err := cmd.Output()
+		d := time.Since(start)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%w\n%s%s", err, out, stderr.String())
+		}
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if best == 0 || d < best {
+			best = d
+		}
+		rss = max(rss, ru.Maxrss/1024)
+	}
+	return best, rss, nil
+}
+
+// baselineLoad is the least a Go program can do to load the file with the same
+// SQLite driver: encoding/csv, one transaction, batched multi-row prepared
+// inserts, no types, no transform, no ledger.
+func baselineLoad(csvPath, dbPath string) error {
+	f, err := os.Open(csvPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		return err
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec("CREATE TABLE orders (" + strings.Join(header, ", ") + ")"); err != nil {
+		return err
+	}
+	const per = 256
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(header)), ",") + ")"
+	stmt, err := tx.Prepare("INSERT INTO orders VALUES " + strings.TrimSuffix(strings.Repeat(one+",", per), ","))
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, per*len(header))
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		for _, v := range rec {
+			args = append(args, v)
+		}
+		if len(args) == cap(args) {
+			if _, err := stmt.Exec(args...); err != nil {
+				return err
+			}
+			args = args[:0]
+		}
+	}
+	for i := 0; i < len(args); i += len(header) {
+		if _, err := tx.Exec("INSERT INTO orders VALUES "+one, args[i:i+len(header)]...); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // project writes a project with one pipeline over a CSV file of n rows.
