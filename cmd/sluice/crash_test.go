@@ -168,3 +168,96 @@ final:
 		t.Errorf("final run summary: %s", out)
 	}
 }
+
+// newBigProject writes a project whose pipeline "big" loads data/in/*.csv.
+func newBigProject(t *testing.T, rows int) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "pipelines"), 0o755)
+	os.WriteFile(filepath.Join(dir, "pipelines", "big.yaml"), []byte("version: 1\nname: big\nsource: {path: in/}\ntransform:\n  - cast: {id: bigint}\ntarget: {table: big, mode: append}\n"), 0o644)
+	writeBigCSV(t, filepath.Join(dir, "data", "in", "a.csv"), 1, rows)
+	return dir
+}
+
+// TestConcurrentRunsAreSerialised starts two runs of one pipeline at once: one
+// loads the file, the other waits for it and then finds nothing new; no row is
+// loaded twice.
+func TestConcurrentRunsAreSerialised(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	dir := newBigProject(t, 100_000)
+	// Create the database first, so that both runs only race for the run lock.
+	if out, err := sluiceCmd(t, dir, "runs").CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	type result struct {
+		out []byte
+		err error
+	}
+	results := make(chan result, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			out, err := sluiceCmd(t, dir, "run", "big", "--json").Output()
+			results <- result{out, err}
+		}()
+	}
+	var outs []string
+	for i := 0; i < 2; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("a concurrent run failed: %v\n%s", r.err, r.out)
+		}
+		outs = append(outs, string(r.out))
+	}
+	loaded := 0
+	for _, o := range outs {
+		if strings.Contains(o, `"rows_loaded":100000`) {
+			loaded++
+		} else if !strings.Contains(o, "nothing new to load") {
+			t.Errorf("unexpected summary: %s", o)
+		}
+	}
+	if loaded != 1 {
+		t.Errorf("%d runs loaded the file, want 1:\n%s", loaded, strings.Join(outs, ""))
+	}
+	st := readState(t, filepath.Join(dir, "sluice.db"))
+	if st.rows != 100_000 || st.distinct != 100_000 || st.ledger != 1 || st.runs != 2 {
+		t.Errorf("state %+v", st)
+	}
+}
+
+// TestLockWaitTimeout holds the database's write lock and checks that a run gives
+// up after --lock-wait with a clear message and commits nothing.
+func TestLockWaitTimeout(t *testing.T) {
+	dir := newBigProject(t, 10)
+	if out, err := sluiceCmd(t, dir, "runs").CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "sluice.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err := sluiceCmd(t, dir, "run", "big", "--lock-wait", "300ms").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "locked") {
+		t.Fatalf("run under a held lock: %v\n%s", err, out)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Errorf("gave up after %s, before --lock-wait", waited)
+	}
+	conn.ExecContext(context.Background(), "ROLLBACK")
+	var files int
+	if err := db.QueryRow("SELECT count(*) FROM sluice_files").Scan(&files); err != nil || files != 0 {
+		t.Errorf("ledger after the failed run: %d files, %v", files, err)
+	}
+}

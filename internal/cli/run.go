@@ -23,6 +23,7 @@ type runFlags struct {
 	dryRun      bool
 	json        bool
 	logLevel    string
+	lockWait    time.Duration
 }
 
 func init() {
@@ -45,6 +46,7 @@ Exit status is 0 only when every run succeeded.`,
 			fs.BoolVar(&f.dryRun, "dry-run", false, "do everything, then roll back: nothing is committed")
 			fs.BoolVar(&f.json, "json", false, "print one JSON summary object per pipeline on stdout")
 			fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+			fs.DurationVar(&f.lockWait, "lock-wait", 30*time.Second, "how long to wait for another run of the same pipeline to finish")
 			return f
 		},
 		run: runRun,
@@ -72,6 +74,7 @@ func runRun(ctx context.Context, env *Env, o any, args []string) error {
 	}
 	defer db.Close()
 	eng := newEngine(proj, db, log)
+	eng.LockWait = f.lockWait
 	var bar *progressBar
 	if tty && !f.json {
 		bar = newProgressBar(env.Stderr)

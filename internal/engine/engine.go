@@ -126,7 +126,9 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 		res.Status = catalog.StatusFailed
 		res.Error = err.Error()
 		r.log.Error("run failed", "error", err)
-		if !opts.DryRun {
+		// A run that never got its lock did not start: it is not recorded (with
+		// SQLite, the lock holder would also block the write).
+		if !opts.DryRun && !errors.Is(err, sink.ErrLocked) {
 			// Recorded outside the rolled-back transaction, so the failure is visible.
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()

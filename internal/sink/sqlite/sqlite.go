@@ -72,6 +72,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
+	// Reading the version takes no write lock: a database that is up to date opens
+	// even while a run holds the lock.
+	var have int
+	if err := d.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM sluice_migrations").Scan(&have); err == nil && have == len(catalog.SQLite.Migrations) {
+		return nil
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("opening sqlite database %s: %w", d.path, err)
