@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluice-data/sluice/internal/engine"
 )
 
 // sluice runs the CLI in-process and returns stdout, stderr and the exit code.
@@ -180,5 +182,58 @@ func TestDemo(t *testing.T) {
 	out, _, code = sluice(t, nil, "demo", "--dir", dir)
 	if code != 0 || !strings.Contains(out, "nothing new to load") {
 		t.Errorf("second demo: %d\n%s", code, out)
+	}
+}
+
+func TestDryRunCommitsNothing(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"pipelines/orders.yaml": ordersSpec,
+		"data/in/a.csv":         "id,amount\n1,2.50\n",
+	})
+	out, _, code := sluice(t, nil, "run", "-p", dir, "orders", "--dry-run")
+	if code != 0 || !strings.Contains(out, "succeeded (dry run)") || !strings.Contains(out, "CREATE TABLE") {
+		t.Fatalf("dry run: %d\n%s", code, out)
+	}
+	out, _, _ = sluice(t, nil, "runs", "-p", dir)
+	if !strings.Contains(out, "no runs yet") {
+		t.Errorf("a dry run was recorded:\n%s", out)
+	}
+	out, _, code = sluice(t, nil, "run", "-p", dir, "orders", "--json")
+	if code != 0 || !strings.Contains(out, `"rows_loaded":1`) {
+		t.Errorf("run after dry run: %d %s", code, out)
+	}
+}
+
+func TestRunSpecFileByPath(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"elsewhere/orders.yaml": ordersSpec,
+		"data/in/a.csv":         "id,amount\n1,2.50\n",
+	})
+	out, errOut, code := sluice(t, nil, "run", "-p", dir, filepath.Join(dir, "elsewhere", "orders.yaml"), "--json")
+	if code != 0 || !strings.Contains(out, `"rows_loaded":1`) {
+		t.Errorf("run by path: %d %s %s", code, out, errOut)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	bar := newProgressBar(&b)
+	bar.update(engine.Progress{Pipeline: "orders", File: "a.csv", FileIndex: 1, Files: 2, Rows: 12345, Bytes: 2 << 20})
+	got := b.String()
+	for _, want := range []string{"orders", "[1/2]", "a.csv", "12,345 rows", "rows/s", "2.1 MB"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress line %q lacks %q", got, want)
+		}
+	}
+	bar.update(engine.Progress{Pipeline: "orders", Rows: 12346}) // throttled
+	if b.String() != got {
+		t.Errorf("progress not throttled: %q", b.String())
+	}
+	bar.clear()
+	if !strings.HasSuffix(b.String(), "\r\033[K") {
+		t.Errorf("clear: %q", b.String())
 	}
 }
