@@ -76,15 +76,15 @@ func TestRunJSONAndRerun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: %d\n%s\n%s", code, out, errOut)
 	}
-	var s summary
+	var s engine.Result
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
 		t.Fatalf("summary %q: %v", out, err)
 	}
-	if s.Status != "succeeded" || s.Files != 1 || s.RowsRead != 3 || s.RowsLoaded != 2 || s.RowsRejected != 1 || s.RunID == "" {
+	if s.Status != "succeeded" || s.Files != 1 || s.RowsRead != 3 || s.RowsLoaded != 2 || s.RowsRejected != 1 || s.ID == "" {
 		t.Errorf("summary: %+v", s)
 	}
-	if !strings.HasSuffix(s.Rejects, "/data/_rejects/orders/"+s.RunID+".jsonl") {
-		t.Errorf("rejects at %q", s.Rejects)
+	if !strings.HasSuffix(s.RejectsURL, "/data/_rejects/orders/"+s.ID+".jsonl") {
+		t.Errorf("rejects at %q", s.RejectsURL)
 	}
 	out, _, code = sluice(t, nil, "run", "--project", dir, "--all", "--json")
 	if code != 0 || !strings.Contains(out, `"files":0`) || !strings.Contains(out, "nothing new to load") {

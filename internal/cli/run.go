@@ -115,39 +115,13 @@ func runRun(ctx context.Context, env *Env, o any, args []string) error {
 	return nil
 }
 
-// summary is the JSON form of a run printed by `sluice run --json`.
-type summary struct {
-	RunID        string   `json:"run_id"`
-	Pipeline     string   `json:"pipeline"`
-	Status       string   `json:"status"`
-	Files        int64    `json:"files"`
-	RowsRead     int64    `json:"rows_read"`
-	RowsLoaded   int64    `json:"rows_loaded"`
-	RowsInserted int64    `json:"rows_inserted"`
-	RowsUpdated  int64    `json:"rows_updated"`
-	RowsRejected int64    `json:"rows_rejected"`
-	RowsFiltered int64    `json:"rows_filtered"`
-	BytesRead    int64    `json:"bytes_read"`
-	DurationMS   int64    `json:"duration_ms"`
-	Table        string   `json:"table"`
-	DryRun       bool     `json:"dry_run,omitempty"`
-	Rejects      string   `json:"rejects,omitempty"`
-	DDL          []string `json:"ddl,omitempty"`
-	Message      string   `json:"message,omitempty"`
-	Error        string   `json:"error,omitempty"`
-}
-
+// writeJSONSummary prints a run's result as one JSON object: the run record
+// (run_id, pipeline, status, files, rows_*, bytes_read, error, rejects_url) and
+// duration_ms, table, ddl, message.
 func writeJSONSummary(w io.Writer, r *engine.Result) error {
-	s := summary{
-		RunID: r.ID, Pipeline: r.Pipeline, Status: r.Status, Files: r.Files, RowsRead: r.RowsRead,
-		RowsLoaded: r.RowsLoaded, RowsInserted: r.RowsInserted, RowsUpdated: r.RowsUpdated,
-		RowsRejected: r.RowsRejected, RowsFiltered: r.RowsFiltered, BytesRead: r.BytesRead,
-		DurationMS: r.DurationMS, Table: r.Table, DryRun: r.DryRun, Rejects: r.RejectsURL,
-		DDL: r.DDL, Message: r.Message, Error: r.Error,
-	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(s)
+	return enc.Encode(r)
 }
 
 func printSummary(w io.Writer, results []*engine.Result) {

@@ -277,7 +277,7 @@ func (d *decoder) names(n *yaml.Node, what string, allowScalar bool) []Ident {
 func suggest(got string, known []string) string {
 	best, bestD := "", 3
 	for _, k := range known {
-		if dist := editDistance(strings.ToLower(got), k); dist < bestD {
+		if dist := EditDistance(strings.ToLower(got), k); dist < bestD {
 			best, bestD = k, dist
 		}
 	}
@@ -287,7 +287,9 @@ func suggest(got string, known []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between two short names, for "did you
+// mean" suggestions.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

@@ -19,6 +19,7 @@ import (
 	"github.com/expr-lang/expr/patcher"
 
 	"github.com/sluice-data/sluice/internal/record"
+	"github.com/sluice-data/sluice/internal/spec"
 	"github.com/sluice-data/sluice/internal/timefmt"
 )
 
@@ -137,7 +138,7 @@ func (l *library) unknown(name string) string {
 		bestDist = 3
 	}
 	for _, n := range append(names, slices.Sorted(maps.Keys(builtinNames))...) {
-		d := distance(strings.ToLower(strings.ReplaceAll(name, "_", "")), strings.ReplaceAll(n, "_", ""))
+		d := spec.EditDistance(strings.ToLower(strings.ReplaceAll(name, "_", "")), strings.ReplaceAll(n, "_", ""))
 		if d < bestDist {
 			best, bestDist = n, d
 		}
@@ -146,27 +147,6 @@ func (l *library) unknown(name string) string {
 		return fmt.Sprintf("unknown function %s (did you mean %s?)", name, best)
 	}
 	return fmt.Sprintf("unknown function %s (functions: %s)", name, strings.Join(names, ", "))
-}
-
-// distance is the Levenshtein distance between two short names.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // checkConstants validates constant regex, format and unit arguments at compile
