@@ -34,6 +34,9 @@ type Dialect struct {
 	Migrations []string
 	// Upsert renders "insert or update" of cols into table with the key columns.
 	Upsert func(table string, cols, key []string) string
+	// Bootstrap statements run before the migrations table is created (for
+	// example CREATE SCHEMA IF NOT EXISTS sluice).
+	Bootstrap []string
 }
 
 // Catalog reads and writes Sluice's own tables.
@@ -78,6 +81,11 @@ func (c *Catalog) q(query string) string {
 // which the caller has opened with the database's write lock held, so that
 // concurrent processes migrate once.
 func (c *Catalog) Migrate(ctx context.Context, tx Querier) error {
+	for _, stmt := range c.d.Bootstrap {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("preparing the Sluice schema: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, c.q(`CREATE TABLE IF NOT EXISTS {migrations} (version INTEGER PRIMARY KEY, applied_at VARCHAR(40) NOT NULL)`)); err != nil {
 		return fmt.Errorf("creating the migrations table: %w", err)
 	}

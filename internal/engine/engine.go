@@ -8,7 +8,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -109,16 +108,30 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 	if opts.Trigger == "" {
 		opts.Trigger = "cli"
 	}
-	r := &run{
-		e:    e,
-		p:    p,
-		opts: opts,
-		log:  e.logger().With("run_id", id.String(), "pipeline", p.Name),
-		res: &Result{Run: catalog.Run{
-			ID: id.String(), Pipeline: p.Name, Trigger: opts.Trigger, StartedAt: e.now(),
-		}, Table: p.Target.Table, DryRun: opts.DryRun},
+	var r *run
+	for attempt := 1; ; attempt++ {
+		r = &run{
+			e:    e,
+			p:    p,
+			opts: opts,
+			log:  e.logger().With("run_id", id.String(), "pipeline", p.Name),
+			res: &Result{Run: catalog.Run{
+				ID: id.String(), Pipeline: p.Name, Trigger: opts.Trigger, StartedAt: e.now(),
+			}, Table: p.Target.Table, DryRun: opts.DryRun},
+		}
+		err = r.execute(ctx)
+		// A run is atomic, so a transient database failure (lost connection,
+		// failover, serialization failure, deadlock) is safe to retry whole.
+		if err == nil || !sink.IsTransient(err) || attempt == maxAttempts || ctx.Err() != nil {
+			break
+		}
+		wait := time.Duration(attempt*attempt) * 500 * time.Millisecond
+		r.log.Warn("transient database error; retrying the run", "attempt", attempt, "wait", wait, "error", err)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
 	}
-	err = r.execute(ctx)
 	res := r.res
 	res.FinishedAt = e.now()
 	res.DurationMS = res.FinishedAt.Sub(res.StartedAt).Milliseconds()
@@ -147,6 +160,5 @@ func Compile(p *spec.Pipeline) error {
 	return err
 }
 
-var errNothing = errors.New("nothing to do")
-
-func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+// maxAttempts bounds the retries of a run that failed transiently.
+const maxAttempts = 3

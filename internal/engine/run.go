@@ -47,7 +47,7 @@ func (r *run) execute(ctx context.Context) error {
 	if lockWait == 0 {
 		lockWait = spec.DefaultLockWait
 	}
-	tx, err := r.e.DB.Begin(ctx, r.p.Name, lockWait)
+	tx, err := r.e.DB.Begin(ctx, r.p.Name, r.res.ID, lockWait)
 	if err != nil {
 		return fmt.Errorf("starting run of pipeline %s: %w", r.p.Name, err)
 	}

@@ -11,9 +11,10 @@ import (
 // DB is a database Sluice loads into. sqlite.DB, postgres.DB and mysql.DB
 // implement it; the engine and the API consume it.
 type DB interface {
-	// Begin starts a run's transaction after taking the pipeline's lock, waiting at
-	// most lockWait; past it the error wraps ErrLocked.
-	Begin(ctx context.Context, pipeline string, lockWait time.Duration) (Tx, error)
+	// Begin starts run runID's transaction after taking the pipeline's lock,
+	// waiting at most lockWait; past it the error wraps ErrLocked and, where the
+	// database can tell, names the run that holds the lock.
+	Begin(ctx context.Context, pipeline, runID string, lockWait time.Duration) (Tx, error)
 	// Catalog gives access to Sluice's own tables outside a run.
 	Catalog() *catalog.Catalog
 	// Close releases the database.

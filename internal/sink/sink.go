@@ -94,6 +94,28 @@ var ErrSchema = errors.New("schema conflict")
 // ErrLocked marks a run that could not take its pipeline's lock in time.
 var ErrLocked = errors.New("pipeline is locked by another run")
 
+// TransientError marks a failure that a retry of the whole run may not meet again:
+// a lost connection, a failover, a serialization failure or a deadlock. Runs are
+// atomic, so the engine retries them; sinks wrap such errors with Transient.
+type TransientError struct{ Err error }
+
+func (e *TransientError) Error() string { return e.Err.Error() }
+func (e *TransientError) Unwrap() error { return e.Err }
+
+// Transient wraps err as a TransientError (nil stays nil).
+func Transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &TransientError{Err: err}
+}
+
+// IsTransient reports whether err is, or wraps, a TransientError.
+func IsTransient(err error) bool {
+	var te *TransientError
+	return errors.As(err, &te)
+}
+
 // Diff computes the changes that turn existing (nil when absent) into a table with
 // the wanted columns. Columns missing from the input stay (they get NULLs). With
 // strict evolution any change to an existing table is an error wrapping ErrSchema;

@@ -100,7 +100,7 @@ func (d *DB) Close() error { return d.db.Close() }
 
 // Begin starts a run: it takes SQLite's write lock (BEGIN IMMEDIATE), which also
 // serialises runs, waiting up to lockWait for another writer to finish.
-func (d *DB) Begin(ctx context.Context, pipeline string, lockWait time.Duration) (sink.Tx, error) {
+func (d *DB) Begin(ctx context.Context, pipeline, runID string, lockWait time.Duration) (sink.Tx, error) {
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", d.path, err)
