@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluice-data/sluice/internal/engine"
 	"github.com/sluice-data/sluice/internal/sink"
+	"github.com/sluice-data/sluice/internal/sink/postgres"
 	"github.com/sluice-data/sluice/internal/sink/sqlite"
 	"github.com/sluice-data/sluice/internal/source"
 	"github.com/sluice-data/sluice/internal/spec"
@@ -48,8 +49,10 @@ func openDB(ctx context.Context, proj *spec.Project) (sink.DB, error) {
 			return nil, err
 		}
 		return sqlite.Open(ctx, path)
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"), strings.HasPrefix(u, "mysql://"):
-		return nil, fmt.Errorf("database %s: this build loads into SQLite only; PostgreSQL and MySQL sinks are coming", source.Redact(u))
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return postgres.Open(ctx, u)
+	case strings.HasPrefix(u, "mysql://"):
+		return openMySQL(ctx, u)
 	}
 	return nil, fmt.Errorf("database URL %q: use sqlite://./file.db, postgres://… or mysql://…", source.Redact(u))
 }
