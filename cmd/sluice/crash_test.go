@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/sluice-data/sluice/internal/cli"
+	"github.com/sluice-data/sluice/internal/sink/sinktest"
 )
 
 // TestMain lets the test binary act as the sluice command, so that subprocess
@@ -58,14 +60,52 @@ func writeBigCSV(t *testing.T, path string, first, n int) {
 	f.Close()
 }
 
+// backend is a database the subprocess tests run against.
+type backend struct {
+	name   string
+	prefix string // of Sluice's tables: sluice_ or sluice.
+	driver string // database/sql driver to read the state
+	// url returns the database URL of a new project in dir, and a DSN to read it.
+	url func(t *testing.T, dir string) (url, dsn string)
+}
+
+var backends = []backend{
+	{name: "sqlite", prefix: "sluice_", driver: "sqlite", url: func(t *testing.T, dir string) (string, string) {
+		return "sqlite://./sluice.db", "file:" + filepath.Join(dir, "sluice.db") + "?_pragma=busy_timeout(10000)"
+	}},
+	{name: "postgres", prefix: "sluice.", driver: "pgx", url: func(t *testing.T, dir string) (string, string) {
+		u := sinktest.PostgresDatabase(t, "pgx")
+		return u, u
+	}},
+}
+
+// project writes a project whose pipeline "big" appends data/in/*.csv, with a
+// first file of first rows, and returns the DSN to read its database.
+func (b backend) project(t *testing.T, first int) (dir, dsn string) {
+	t.Helper()
+	dir = t.TempDir()
+	url, dsn := b.url(t, dir)
+	os.MkdirAll(filepath.Join(dir, "pipelines"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sluice.yaml"), []byte("version: 1\ndatabase: "+url+"\nstorage: file://./data\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "pipelines", "big.yaml"), []byte(`version: 1
+name: big
+source: {path: in/, pattern: "*.csv"}
+transform:
+  - cast: {id: bigint, amount: 'decimal(10,2)', created: timestamp('%Y-%m-%d %H:%M:%S')}
+target: {table: big, mode: append}
+`), 0o644)
+	writeBigCSV(t, filepath.Join(dir, "data", "in", "a.csv"), 1, first)
+	return dir, dsn
+}
+
 type dbState struct {
 	rows, distinct, sum int64
 	ledger, runs        int64
 }
 
-func readState(t *testing.T, dbPath string) dbState {
+func readState(t *testing.T, b backend, dsn string) dbState {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
+	db, err := sql.Open(b.driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,8 +119,8 @@ func readState(t *testing.T, dbPath string) dbState {
 	if err := db.QueryRow(`SELECT count(*), count(DISTINCT id), COALESCE(sum(id), 0) FROM big`).Scan(&s.rows, &s.distinct, &s.sum); err != nil {
 		t.Fatal(err)
 	}
-	q(`SELECT count(*) FROM sluice_files`, &s.ledger)
-	q(`SELECT count(*) FROM sluice_runs`, &s.runs)
+	q(`SELECT count(*) FROM `+b.prefix+`files`, &s.ledger)
+	q(`SELECT count(*) FROM `+b.prefix+`runs`, &s.runs)
 	return s
 }
 
@@ -91,33 +131,28 @@ func TestKillDuringRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess crash test")
 	}
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "pipelines"), 0o755)
-	os.WriteFile(filepath.Join(dir, "sluice.yaml"), []byte("version: 1\ndatabase: sqlite://./sluice.db\nstorage: file://./data\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "pipelines", "big.yaml"), []byte(`version: 1
-name: big
-source: {path: in/, pattern: "*.csv"}
-transform:
-  - cast: {id: bigint, amount: 'decimal(10,2)', created: timestamp('%Y-%m-%d %H:%M:%S')}
-target: {table: big, mode: append}
-`), 0o644)
-	writeBigCSV(t, filepath.Join(dir, "data", "in", "a.csv"), 1, 1000)
-	if out, err := sluiceCmd(t, dir, "run", "big").CombinedOutput(); err != nil {
-		t.Fatalf("first run: %v\n%s", err, out)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testKillDuringRun(t, b) })
 	}
+}
+
+func testKillDuringRun(t *testing.T, b backend) {
 	const bigRows = 200_000
-	writeBigCSV(t, filepath.Join(dir, "data", "in", "b.csv"), 1001, bigRows)
-	dbPath := filepath.Join(dir, "sluice.db")
-	before := readState(t, dbPath)
+	setup := func() (string, string) {
+		dir, dsn := b.project(t, 1000)
+		if out, err := sluiceCmd(t, dir, "run", "big").CombinedOutput(); err != nil {
+			t.Fatalf("first run: %v\n%s", err, out)
+		}
+		writeBigCSV(t, filepath.Join(dir, "data", "in", "b.csv"), 1001, bigRows)
+		return dir, dsn
+	}
+	dir, dsn := setup()
+	before := readState(t, b, dsn)
 	if before.rows != 1000 || before.ledger != 1 || before.runs != 1 {
 		t.Fatalf("state after the first run: %+v", before)
 	}
-
-	// Calibrate: time a complete run on a copy, then kill at random points of it.
-	calib := t.TempDir()
-	if err := os.CopyFS(calib, os.DirFS(dir)); err != nil {
-		t.Fatal(err)
-	}
+	// Calibrate: time a complete run of a twin project, then kill at random points of it.
+	calib, _ := setup()
 	start := time.Now()
 	if out, err := sluiceCmd(t, calib, "run", "big").CombinedOutput(); err != nil {
 		t.Fatalf("calibration run: %v\n%s", err, out)
@@ -149,7 +184,7 @@ target: {table: big, mode: append}
 			runs = 3 // the final run below then finds nothing new, and says so
 			goto final
 		}
-		after := readState(t, dbPath)
+		after := readState(t, b, dsn)
 		if after == complete {
 			// The run committed just before the kill: all of it, which is as atomic.
 			t.Logf("kill %d after %s came after the commit", i, delay)
@@ -170,7 +205,7 @@ final:
 	if err != nil {
 		t.Fatalf("final run: %v\n%s", err, out)
 	}
-	end := readState(t, dbPath)
+	end := readState(t, b, dsn)
 	want := complete
 	want.runs = runs
 	if end != want {
@@ -181,16 +216,6 @@ final:
 	}
 }
 
-// newBigProject writes a project whose pipeline "big" loads data/in/*.csv.
-func newBigProject(t *testing.T, rows int) string {
-	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "pipelines"), 0o755)
-	os.WriteFile(filepath.Join(dir, "pipelines", "big.yaml"), []byte("version: 1\nname: big\nsource: {path: in/}\ntransform:\n  - cast: {id: bigint}\ntarget: {table: big, mode: append}\n"), 0o644)
-	writeBigCSV(t, filepath.Join(dir, "data", "in", "a.csv"), 1, rows)
-	return dir
-}
-
 // TestConcurrentRunsAreSerialised starts two runs of one pipeline at once: one
 // loads the file, the other waits for it and then finds nothing new; no row is
 // loaded twice.
@@ -198,51 +223,55 @@ func TestConcurrentRunsAreSerialised(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
-	dir := newBigProject(t, 100_000)
-	// Create the database first, so that both runs only race for the run lock.
-	if out, err := sluiceCmd(t, dir, "runs").CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	type result struct {
-		out []byte
-		err error
-	}
-	results := make(chan result, 2)
-	for i := 0; i < 2; i++ {
-		go func() {
-			out, err := sluiceCmd(t, dir, "run", "big", "--json").Output()
-			results <- result{out, err}
-		}()
-	}
-	var outs []string
-	for i := 0; i < 2; i++ {
-		r := <-results
-		if r.err != nil {
-			t.Fatalf("a concurrent run failed: %v\n%s", r.err, r.out)
-		}
-		outs = append(outs, string(r.out))
-	}
-	loaded := 0
-	for _, o := range outs {
-		if strings.Contains(o, `"rows_loaded":100000`) {
-			loaded++
-		} else if !strings.Contains(o, "nothing new to load") {
-			t.Errorf("unexpected summary: %s", o)
-		}
-	}
-	if loaded != 1 {
-		t.Errorf("%d runs loaded the file, want 1:\n%s", loaded, strings.Join(outs, ""))
-	}
-	st := readState(t, filepath.Join(dir, "sluice.db"))
-	if st.rows != 100_000 || st.distinct != 100_000 || st.ledger != 1 || st.runs != 2 {
-		t.Errorf("state %+v", st)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			dir, dsn := b.project(t, 100_000)
+			// Create the database first, so that both runs only race for the run lock.
+			if out, err := sluiceCmd(t, dir, "runs").CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			type result struct {
+				out []byte
+				err error
+			}
+			results := make(chan result, 2)
+			for i := 0; i < 2; i++ {
+				go func() {
+					out, err := sluiceCmd(t, dir, "run", "big", "--json").Output()
+					results <- result{out, err}
+				}()
+			}
+			var outs []string
+			for i := 0; i < 2; i++ {
+				r := <-results
+				if r.err != nil {
+					t.Fatalf("a concurrent run failed: %v\n%s", r.err, r.out)
+				}
+				outs = append(outs, string(r.out))
+			}
+			loaded := 0
+			for _, o := range outs {
+				if strings.Contains(o, `"rows_loaded":100000`) {
+					loaded++
+				} else if !strings.Contains(o, "nothing new to load") {
+					t.Errorf("unexpected summary: %s", o)
+				}
+			}
+			if loaded != 1 {
+				t.Errorf("%d runs loaded the file, want 1:\n%s", loaded, strings.Join(outs, ""))
+			}
+			st := readState(t, b, dsn)
+			if st.rows != 100_000 || st.distinct != 100_000 || st.ledger != 1 || st.runs != 2 {
+				t.Errorf("state %+v", st)
+			}
+		})
 	}
 }
 
 // TestLockWaitTimeout holds the database's write lock and checks that a run gives
 // up after --lock-wait with a clear message and commits nothing.
 func TestLockWaitTimeout(t *testing.T) {
-	dir := newBigProject(t, 10)
+	dir, _ := backends[0].project(t, 10)
 	if out, err := sluiceCmd(t, dir, "runs").CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
