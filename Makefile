@@ -3,10 +3,14 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: test vet unit race fuzz bench build demo tidy clean
+.PHONY: test services vet unit race fuzz bench build demo tidy clean
 
-## test: vet, then every test with the race detector (what CI runs)
-test: vet unit
+## test: start the database servers, vet, then every test with the race detector (what CI runs)
+test: services vet unit
+
+## services: start (or install) PostgreSQL and MariaDB on 127.0.0.1 for the tests
+services:
+	bash scripts/services.sh
 
 vet:
 	$(GO) vet $(PKGS)

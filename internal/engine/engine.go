@@ -8,6 +8,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -122,7 +123,11 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 		err = r.execute(ctx)
 		// A run is atomic, so a transient database failure (lost connection,
 		// failover, serialization failure, deadlock) is safe to retry whole.
-		if err == nil || !sink.IsTransient(err) || attempt == maxAttempts || ctx.Err() != nil {
+		if err == nil || !sink.IsTransient(err) || ctx.Err() != nil {
+			break
+		}
+		if attempt == maxAttempts {
+			err = fmt.Errorf("the database failed %d times in a row, so the run gave up; nothing was committed: run it again once the database is reachable: %w", attempt, err)
 			break
 		}
 		wait := time.Duration(attempt*attempt) * 500 * time.Millisecond
