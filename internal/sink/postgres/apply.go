@@ -87,7 +87,6 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 		}
 		src += fmt.Sprintf(" WHERE _seq IN (SELECT %s(_seq) FROM %s GROUP BY %s)", agg, st.name, quoteAll(p.DedupeKey))
 	}
-	src += " ORDER BY _seq"
 
 	var staged int64
 	if err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM "+st.name).Scan(&staged); err != nil {
