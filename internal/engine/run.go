@@ -81,6 +81,7 @@ func (r *run) execute(ctx context.Context) error {
 		return err
 	}
 	r.schema = newSchema(r, r.target)
+	defer r.schema.close()
 	r.rejects = newRejectWriter(r.e.Storage, rejectsURL(r.e.StorageURL, r.p.Name, r.res.ID), r.res.ID, r.p.Name)
 	defer r.rejects.Close()
 

@@ -21,6 +21,7 @@ type schema struct {
 	keyIdx  []int // target key columns that must not be NULL (merge)
 
 	stage      sink.Stage
+	w          *writer // stages batches in the background once the stage exists
 	pending    [][]any // rows buffered before the stage exists (the sample)
 	batch      [][]any
 	backing    []any
@@ -173,6 +174,7 @@ func (s *schema) start(ctx context.Context) error {
 		return err
 	}
 	s.stage = st
+	s.w = newWriter(ctx, st)
 	s.pendingAdd = nil
 	pending := s.pending
 	s.pending = nil
@@ -226,7 +228,8 @@ func (s *schema) convert(ctx context.Context, row []any) error {
 					c.Type = tc
 				}
 			}
-			if err := s.stage.WidenColumn(ctx, stageColumn(c.Column)); err != nil {
+			col := stageColumn(c.Column)
+			if err := s.w.do(func() error { return s.stage.WidenColumn(ctx, col) }); err != nil {
 				return err
 			}
 		}
@@ -241,8 +244,17 @@ func (s *schema) convert(ctx context.Context, row []any) error {
 			}
 			s.r.log.Info("widening column", "column", c.Name, "from", c.Type.String(), "to", w.String(), "value", record.String(v))
 			c.Type = w
-			if err := s.stage.WidenColumn(ctx, c.Column); err != nil {
+			col := c.Column
+			if err := s.w.do(func() error { return s.stage.WidenColumn(ctx, col) }); err != nil {
 				return err
+			}
+			// Rows of this batch converted before the widening follow it.
+			for _, r := range s.batch {
+				if i < len(r) && r[i] != nil {
+					if y, err := record.Convert(r[i], w); err == nil {
+						r[i] = y
+					}
+				}
 			}
 		}
 		row[i] = x
@@ -267,7 +279,8 @@ func (s *schema) addColumns(ctx context.Context) error {
 		return err
 	}
 	for _, i := range s.pendingAdd {
-		if err := s.stage.AddColumn(ctx, stageColumn(s.cols[i].Column)); err != nil {
+		col := stageColumn(s.cols[i].Column)
+		if err := s.w.do(func() error { return s.stage.AddColumn(ctx, col) }); err != nil {
 			return err
 		}
 	}
@@ -280,12 +293,20 @@ func (s *schema) write(ctx context.Context) error {
 	if len(s.batch) == 0 {
 		return nil
 	}
-	if err := s.stage.Write(ctx, s.batch); err != nil {
+	buf, err := s.w.write(buffer{rows: s.batch, backing: s.backing})
+	if err != nil {
 		return err
 	}
-	s.batch = s.batch[:0]
-	s.backing = s.backing[:0]
+	s.batch, s.backing = buf.rows, buf.backing
 	return nil
+}
+
+// close stops the background writer and returns its first error.
+func (s *schema) close() error {
+	if s.w == nil {
+		return nil
+	}
+	return s.w.close()
 }
 
 // flush writes what is buffered; with fewer rows than the sample, it starts the
@@ -302,7 +323,10 @@ func (s *schema) flush(ctx context.Context) error {
 	if err := s.addColumns(ctx); err != nil {
 		return err
 	}
-	return s.write(ctx)
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	return s.close()
 }
 
 // finalColumns are the staged columns with their decided types (text for columns
