@@ -169,7 +169,13 @@ func (s *schema) start(ctx context.Context) error {
 	for i, c := range s.cols {
 		stageCols[i] = stageColumn(c.Column)
 	}
-	st, err := s.r.tx.Stage(ctx, stageCols)
+	p := s.r.p
+	st, err := s.r.tx.Stage(ctx, stageCols, sink.StageOptions{
+		Direct:   (p.Target.Mode == "" || p.Target.Mode == string(sink.Append)) && s.r.prog.Dedupe() == nil,
+		Target:   sink.Table{Schema: p.Target.Schema, Name: p.Target.Table, Key: idents(p.Target.Key)},
+		Existing: s.target,
+		Strict:   p.Target.SchemaEvolution == "strict",
+	})
 	if err != nil {
 		return err
 	}

@@ -27,8 +27,10 @@ type Tx interface {
 	Table(ctx context.Context, schema, name string) (*Table, error)
 	// Ledger returns the ledger entries of the pipeline's files, by URL.
 	Ledger(ctx context.Context, pipeline string) (map[string]catalog.File, error)
-	// Stage creates the run's staging area with the given columns.
-	Stage(ctx context.Context, cols []record.Column) (Stage, error)
+	// Stage creates the run's staging area with the given columns. With
+	// opts.Direct a sink may write the rows straight into the target table
+	// (append without deduplication), applying the schema changes as it goes.
+	Stage(ctx context.Context, cols []record.Column, opts StageOptions) (Stage, error)
 	// DDL renders the statements that Apply will run for plan's changes.
 	DDL(plan *Plan) []string
 	// Apply changes the target's schema and moves the staged rows into it.
@@ -51,4 +53,13 @@ type Stage interface {
 	// order they were created and added) and holds values of the columns'
 	// types. Write does not retain rows.
 	Write(ctx context.Context, rows [][]any) error
+}
+
+// StageOptions tell a sink where the staged rows will go, so that it can skip
+// the staging table when nothing needs it: an append without deduplication.
+type StageOptions struct {
+	Direct   bool   // the rows may go straight into the target
+	Target   Table  // schema, name and key of the target
+	Existing *Table // the target as it was when the run began; nil if absent
+	Strict   bool   // schema_evolution: strict
 }

@@ -25,7 +25,7 @@ type stage struct {
 }
 
 // Stage creates the run's temporary staging table.
-func (t *tx_) Stage(ctx context.Context, cols []record.Column) (sink.Stage, error) {
+func (t *tx_) Stage(ctx context.Context, cols []record.Column, _ sink.StageOptions) (sink.Stage, error) {
 	name := "sluice_stage_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
 	defs := []string{"_seq INTEGER PRIMARY KEY"}
 	for _, c := range cols {
