@@ -36,7 +36,7 @@ type Engine struct {
 	StorageURL string        // the project's storage root (for relative source paths and rejects)
 	Logger     *slog.Logger  // default: discard
 	LockWait   time.Duration // how long a run waits for its pipeline's lock; default 30s
-	BatchRows  int           // rows per staging write; default 2000
+	BatchRows  int           // rows per staging write; default 10000
 	SampleRows int           // rows buffered to infer types; default 5000
 	// Progress, when set, is called as rows flow (about every 10,000 rows and at
 	// each file's end) from the goroutine running the pipeline.

@@ -48,7 +48,7 @@ func (s *schema) batchRows() int {
 	if s.r.e.BatchRows > 0 {
 		return s.r.e.BatchRows
 	}
-	return 2000
+	return 10000
 }
 
 // bind maps a chain's output columns onto the staged columns, adding new ones.
@@ -227,6 +227,9 @@ func (s *schema) convert(ctx context.Context, row []any) error {
 			continue
 		}
 		c := &s.cols[i]
+		if c.static {
+			continue // a cast step produced the value: it has the column's type already
+		}
 		if c.Type.Kind == record.KindUnknown {
 			c.Type = record.Infer(v)
 			if tc, ok := s.targetColumn(c.Name); ok {
