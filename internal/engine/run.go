@@ -172,6 +172,14 @@ func (r *run) apply(ctx context.Context) error {
 	} else if mode == sink.Merge {
 		plan.DedupeKey = key // a key may appear once per merge: the last row wins
 	}
+	if dc, ok := r.tx.(sink.DDLCommitter); ok && dc.DDLCommits() && r.opts.DryRun {
+		// The DDL would commit by itself: show it, change nothing.
+		r.res.DDL = r.tx.DDL(plan)
+		r.res.Message = "dry run: this database commits DDL immediately, so the DDL was not applied and rows_loaded counts staged rows before deduplication"
+		r.res.RowsLoaded = r.res.RowsRead - r.res.RowsRejected - r.res.RowsFiltered
+		r.final = sink.Final(r.target, want, changes)
+		return nil
+	}
 	applied, err := r.tx.Apply(ctx, plan)
 	if err != nil {
 		return err

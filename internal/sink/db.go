@@ -63,3 +63,9 @@ type StageOptions struct {
 	Existing *Table // the target as it was when the run began; nil if absent
 	Strict   bool   // schema_evolution: strict
 }
+
+// DDLCommitter is implemented by a Tx whose schema changes commit on their own
+// (MySQL's DDL does): a dry run then reports the DDL without applying anything.
+type DDLCommitter interface {
+	DDLCommits() bool
+}
