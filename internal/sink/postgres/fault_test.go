@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/sluice-data/sluice/internal/engine"
 	"github.com/sluice-data/sluice/internal/sink"
 	"github.com/sluice-data/sluice/internal/sink/postgres"
@@ -147,5 +149,29 @@ func TestConnectionCut(t *testing.T) {
 	}
 	if err := admin.QueryRow("SELECT count(DISTINCT id) FROM cut").Scan(&n); err != nil || n != rows {
 		t.Errorf("rows after the re-run: %d, %v", n, err)
+	}
+}
+
+// TestURLSettings: TLS and session settings come from the URL.
+func TestURLSettings(t *testing.T) {
+	ctx := context.Background()
+	base := sinktest.PostgresDatabase(t, "pgx")
+	sep := "&"
+	if !strings.Contains(base, "?") {
+		sep = "?"
+	}
+	db, err := postgres.Open(ctx, strings.Replace(base, "sslmode=disable", "sslmode=require", 1)+sep+"statement_timeout=200")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ssl bool
+	if err := db.SQL().QueryRowContext(ctx, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl); err != nil || !ssl {
+		t.Errorf("sslmode=require: ssl = %v, %v", ssl, err)
+	}
+	_, err = db.SQL().ExecContext(ctx, "SELECT pg_sleep(2)")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" { // query_canceled
+		t.Errorf("statement_timeout=200: %v", err)
 	}
 }
