@@ -16,13 +16,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/sluice-data/sluice/bench/harness"
 )
 
 type sizes []int
@@ -62,13 +62,11 @@ func run(rows []int, repeat int) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "sluice")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/sluice")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building sluice: %w", err)
+	bin, err := harness.BuildSluice(tmp)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	fmt.Printf("machine: %s\n", harness.Machine())
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -99,10 +97,16 @@ func run(rows []int, repeat int) error {
 					continue
 				}
 			}
-			best, rss, err := measure(l.cmd, db, repeat)
+			r, err := harness.Measure(l.cmd, func() error {
+				for _, suffix := range []string{"", "-wal", "-shm"} {
+					os.Remove(db + suffix)
+				}
+				return nil
+			}, repeat)
 			if err != nil {
 				return fmt.Errorf("%s: %w", l.name, err)
 			}
+			best, rss := r.Wall, r.PeakRSS
 			ratio := ""
 			if sluiceTime == 0 {
 				sluiceTime = best
@@ -113,33 +117,6 @@ func run(rows []int, repeat int) error {
 		}
 	}
 	return nil
-}
-
-// measure runs a loader repeat times on a fresh database and returns its best
-// time and its largest peak RSS in MB.
-func measure(mk func() *exec.Cmd, db string, repeat int) (time.Duration, int64, error) {
-	var best time.Duration
-	var rss int64
-	for i := 0; i < repeat; i++ {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(db + suffix)
-		}
-		cmd := mk()
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		start := time.Now()
-		out, err := cmd.Output()
-		d := time.Since(start)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%w\n%s%s", err, out, stderr.String())
-		}
-		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		if best == 0 || d < best {
-			best = d
-		}
-		rss = max(rss, ru.Maxrss/1024)
-	}
-	return best, rss, nil
 }
 
 // baselineLoad is the least a Go program can do to load the file with the same
