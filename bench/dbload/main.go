@@ -29,15 +29,6 @@ import (
 	"github.com/sluice-data/sluice/bench/harness"
 )
 
-type sizes []int
-
-func (s *sizes) String() string { return fmt.Sprint(*s) }
-func (s *sizes) Set(v string) error {
-	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
-	*s = append(*s, n)
-	return err
-}
-
 var (
 	pgAdmin = flag.String("postgres", "postgres://root@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL admin URL")
 	myHost  = flag.String("mysql-host", "127.0.0.1", "MariaDB host (user root, no password)")
@@ -47,11 +38,11 @@ var (
 )
 
 func main() {
-	var rows sizes
+	var rows harness.Sizes
 	flag.Var(&rows, "rows", "rows (repeatable); default 1000000")
 	flag.Parse()
 	if len(rows) == 0 {
-		rows = sizes{1_000_000}
+		rows = harness.Sizes{1_000_000}
 	}
 	if err := run(rows); err != nil {
 		fmt.Fprintln(os.Stderr, "dbload:", err)
@@ -79,7 +70,7 @@ transform:
 target: {table: %s, mode: %s%s}
 `
 
-func run(rows []int) error {
+func run(rows harness.Sizes) error {
 	tmp, err := os.MkdirTemp("", "sluice-dbload-")
 	if err != nil {
 		return err

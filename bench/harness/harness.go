@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -22,6 +23,18 @@ func BuildSluice(dir string) (string, error) {
 		return "", fmt.Errorf("building sluice: %w", err)
 	}
 	return bin, nil
+}
+
+// Sizes is a repeatable flag of row counts (1000000 or 1_000_000).
+type Sizes []int
+
+func (s *Sizes) String() string { return fmt.Sprint(*s) }
+
+// Set adds a size.
+func (s *Sizes) Set(v string) error {
+	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
+	*s = append(*s, n)
+	return err
 }
 
 // Machine describes the machine for the report.

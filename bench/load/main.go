@@ -25,17 +25,8 @@ import (
 	"github.com/sluice-data/sluice/bench/harness"
 )
 
-type sizes []int
-
-func (s *sizes) String() string { return fmt.Sprint(*s) }
-func (s *sizes) Set(v string) error {
-	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
-	*s = append(*s, n)
-	return err
-}
-
 func main() {
-	var rows sizes
+	var rows harness.Sizes
 	flag.Var(&rows, "rows", "rows to load (repeatable); default 1000000")
 	repeat := flag.Int("repeat", 1, "runs per size (the best is reported)")
 	child := flag.String("baseline-child", "", "internal: run the Go baseline loader on this CSV file")
@@ -48,7 +39,7 @@ func main() {
 		return
 	}
 	if len(rows) == 0 {
-		rows = sizes{1_000_000}
+		rows = harness.Sizes{1_000_000}
 	}
 	if err := run(rows, *repeat); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
@@ -56,7 +47,7 @@ func main() {
 	}
 }
 
-func run(rows []int, repeat int) error {
+func run(rows harness.Sizes, repeat int) error {
 	tmp, err := os.MkdirTemp("", "sluice-bench-")
 	if err != nil {
 		return err

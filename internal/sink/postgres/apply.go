@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/sluice-data/sluice/internal/record"
 	"github.com/sluice-data/sluice/internal/sink"
 )
 
@@ -52,7 +51,7 @@ func createTable(name string, t sink.Table) string {
 		defs = append(defs, def)
 	}
 	if len(t.Key) > 0 {
-		defs = append(defs, "PRIMARY KEY ("+quoteAll(t.Key)+")")
+		defs = append(defs, "PRIMARY KEY ("+sink.QuoteIdents(t.Key)+")")
 	}
 	return fmt.Sprintf("CREATE TABLE %s (\n  %s\n)", name, strings.Join(defs, ",\n  "))
 }
@@ -77,7 +76,7 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	replace := p.Mode == sink.Replace && p.Existing != nil
 	for _, stmt := range t.DDL(p) {
 		if _, err := t.tx.ExecContext(ctx, stmt); err != nil {
-			return res, classify(fmt.Errorf("changing the schema of %s (%s): %w", final.Name, firstLine(stmt), err))
+			return res, classify(fmt.Errorf("changing the schema of %s (%s): %w", final.Name, sink.FirstLine(stmt), err))
 		}
 		res.DDL = append(res.DDL, stmt)
 	}
@@ -85,14 +84,14 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	if replace {
 		into = qualified(final.Schema, final.Name+"__sluice_new")
 	}
-	cols := quoteAll(names(st.cols))
+	cols := sink.QuoteIdents(sink.ColumnNames(st.cols))
 	src := fmt.Sprintf("SELECT %s FROM %s", cols, st.name)
 	if len(p.DedupeKey) > 0 {
 		agg := "max"
 		if p.KeepFirst {
 			agg = "min"
 		}
-		src += fmt.Sprintf(" WHERE _seq IN (SELECT %s(_seq) FROM %s GROUP BY %s)", agg, st.name, quoteAll(p.DedupeKey))
+		src += fmt.Sprintf(" WHERE _seq IN (SELECT %s(_seq) FROM %s GROUP BY %s)", agg, st.name, sink.QuoteIdents(p.DedupeKey))
 	}
 
 	var staged int64
@@ -116,7 +115,7 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
   ON CONFLICT (%s) %s
   RETURNING (xmax = 0) AS inserted
 ) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged`,
-			name, cols, src, quoteAll(final.Key), conflict)
+			name, cols, src, sink.QuoteIdents(final.Key), conflict)
 		if err := t.tx.QueryRowContext(ctx, q).Scan(&res.Inserted, &res.Updated); err != nil {
 			return res, classify(fmt.Errorf("merging into %s: %w", final.Name, err))
 		}
@@ -161,22 +160,6 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	return res, nil
 }
 
-func names(cols []record.Column) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = c.Name
-	}
-	return out
-}
-
-func quoteAll(ids []string) string {
-	q := make([]string, len(ids))
-	for i, id := range ids {
-		q[i] = quote(id)
-	}
-	return strings.Join(q, ", ")
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -184,11 +167,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
-	}
-	return s
 }

@@ -82,7 +82,7 @@ func (t *tx_) directStage(ctx context.Context, cols []record.Column, opts sink.S
 
 func (s *stage) exec(ctx context.Context, stmt string) error {
 	if _, err := s.tx.tx.ExecContext(ctx, stmt); err != nil {
-		return classify(fmt.Errorf("changing the schema of %s (%s): %w", s.final.Name, firstLine(stmt), err))
+		return classify(fmt.Errorf("changing the schema of %s (%s): %w", s.final.Name, sink.FirstLine(stmt), err))
 	}
 	s.ddl = append(s.ddl, stmt)
 	return nil
@@ -225,6 +225,4 @@ func (r *rowSource) Values() ([]any, error) {
 func (r *rowSource) Err() error { return r.err }
 
 // quote quotes an identifier.
-func quote(id string) string {
-	return `"` + strings.ReplaceAll(id, `"`, `""`) + `"`
-}
+func quote(id string) string { return sink.QuoteIdent(id) }

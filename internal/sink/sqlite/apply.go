@@ -9,7 +9,6 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/sluice-data/sluice/internal/record"
 	"github.com/sluice-data/sluice/internal/sink"
 )
 
@@ -66,7 +65,7 @@ func createTable(name string, t sink.Table) string {
 		defs = append(defs, def)
 	}
 	if len(t.Key) > 0 {
-		defs = append(defs, "PRIMARY KEY ("+quoteAll(t.Key)+")")
+		defs = append(defs, "PRIMARY KEY ("+sink.QuoteIdents(t.Key)+")")
 	}
 	return fmt.Sprintf("CREATE TABLE %s (\n  %s\n)", quote(name), strings.Join(defs, ",\n  "))
 }
@@ -84,7 +83,7 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	replace := p.Mode == sink.Replace && p.Existing != nil
 	for _, stmt := range t.DDL(p) {
 		if _, err := t.tx.ExecContext(ctx, stmt); err != nil {
-			return res, fmt.Errorf("changing the schema of %s (%s): %w", final.Name, firstLine(stmt), err)
+			return res, fmt.Errorf("changing the schema of %s (%s): %w", final.Name, sink.FirstLine(stmt), err)
 		}
 		res.DDL = append(res.DDL, stmt)
 	}
@@ -93,14 +92,14 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 		into = quote(final.Name + "__sluice_new")
 	}
 
-	cols := quoteAll(names(st.cols))
+	cols := sink.QuoteIdents(sink.ColumnNames(st.cols))
 	src := fmt.Sprintf("SELECT %s FROM temp.%s", cols, st.name)
 	if len(p.DedupeKey) > 0 {
 		agg := "MAX"
 		if p.KeepFirst {
 			agg = "MIN"
 		}
-		src += fmt.Sprintf(" WHERE _seq IN (SELECT %s(_seq) FROM temp.%s GROUP BY %s)", agg, st.name, quoteAll(p.DedupeKey))
+		src += fmt.Sprintf(" WHERE _seq IN (SELECT %s(_seq) FROM temp.%s GROUP BY %s)", agg, st.name, sink.QuoteIdents(p.DedupeKey))
 	} else {
 		src += " WHERE true"
 	}
@@ -129,7 +128,7 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 		if len(set) > 0 {
 			conflict = "DO UPDATE SET " + strings.Join(set, ", ")
 		}
-		q = fmt.Sprintf("INSERT INTO %s (%s) %s ON CONFLICT (%s) %s", name, cols, src, quoteAll(final.Key), conflict)
+		q = fmt.Sprintf("INSERT INTO %s (%s) %s ON CONFLICT (%s) %s", name, cols, src, sink.QuoteIdents(final.Key), conflict)
 		r, err := t.tx.ExecContext(ctx, q)
 		if err != nil {
 			return res, fmt.Errorf("merging into %s: %w", final.Name, err)
@@ -177,22 +176,6 @@ func isConstraint(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 }
 
-func names(cols []record.Column) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = c.Name
-	}
-	return out
-}
-
-func quoteAll(ids []string) string {
-	q := make([]string, len(ids))
-	for i, id := range ids {
-		q[i] = quote(id)
-	}
-	return strings.Join(q, ", ")
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -200,11 +183,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
-	}
-	return s
 }

@@ -123,8 +123,5 @@ func (s *stage) drop(ctx context.Context) error {
 	return nil
 }
 
-// quote quotes an identifier. Identifiers come from specs and catalogs and are
-// validated there; quoting keeps reserved words (order, group…) usable.
-func quote(id string) string {
-	return `"` + strings.ReplaceAll(id, `"`, `""`) + `"`
-}
+// quote quotes an identifier.
+func quote(id string) string { return sink.QuoteIdent(id) }
