@@ -23,7 +23,7 @@ type File struct {
 
 // Ledger returns the pipeline's ledger entries by URL, through q.
 func (c *Catalog) Ledger(ctx context.Context, q Querier, pipeline string) (map[string]File, error) {
-	rows, err := q.QueryContext(ctx, c.q(`SELECT url, etag, size, mtime, checksum, rows, run_id, loaded_at FROM {files} WHERE pipeline = ?`), pipeline)
+	rows, err := q.QueryContext(ctx, c.q(`SELECT url, etag, size, mtime, checksum, "rows", run_id, loaded_at FROM {files} WHERE pipeline = ?`), pipeline)
 	if err != nil {
 		return nil, fmt.Errorf("reading the file ledger: %w", err)
 	}

@@ -39,7 +39,7 @@ type Run struct {
 // Duration returns how long the run took.
 func (r *Run) Duration() time.Duration { return r.FinishedAt.Sub(r.StartedAt) }
 
-const runColumns = `id, pipeline, trigger, status, started_at, finished_at, files, rows_read, rows_loaded, rows_inserted, rows_updated, rows_rejected, rows_filtered, bytes_read, error, rejects_url`
+const runColumns = `id, pipeline, "trigger", status, started_at, finished_at, files, rows_read, rows_loaded, rows_inserted, rows_updated, rows_rejected, rows_filtered, bytes_read, error, rejects_url`
 
 // InsertRun records a finished run through q (a run's transaction, or the
 // database for a failed run recorded after its rollback).
