@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/sluice-data/sluice/internal/cli"
+	"github.com/sluice-data/sluice/internal/sink/mysql"
 	"github.com/sluice-data/sluice/internal/sink/sinktest"
 )
 
@@ -76,6 +78,14 @@ var backends = []backend{
 	{name: "postgres", prefix: "sluice.", driver: "pgx", url: func(t *testing.T, dir string) (string, string) {
 		u := sinktest.PostgresDatabase(t, "pgx")
 		return u, u
+	}},
+	{name: "mysql", prefix: "sluice_", driver: "mysql", url: func(t *testing.T, dir string) (string, string) {
+		u := sinktest.MySQLDatabase(t, "mysql", mysql.DSN)
+		dsn, err := mysql.DSN(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u, dsn
 	}},
 }
 

@@ -1,0 +1,113 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
+
+	"github.com/sluice-data/sluice/internal/record"
+	"github.com/sluice-data/sluice/internal/sink"
+)
+
+// stage is a temporary table of untyped (LONGTEXT) columns holding a run's rows
+// in input order (_seq). A column that appears mid-run moves the rows to a new
+// temporary table, since ALTER TABLE would commit the transaction.
+type stage struct {
+	tx   *tx_
+	name string
+	cols []record.Column
+	buf  []byte
+}
+
+func quote(id string) string { return sink.QuoteIdent(id) }
+
+func stageName() string {
+	return "sluice_stage_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
+}
+
+func (t *tx_) createStage(ctx context.Context, name string, cols []record.Column) error {
+	defs := []string{"_seq BIGINT AUTO_INCREMENT PRIMARY KEY"}
+	for _, c := range cols {
+		defs = append(defs, quote(c.Name)+" LONGTEXT NULL")
+	}
+	q := fmt.Sprintf("CREATE TEMPORARY TABLE %s (%s) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin", name, strings.Join(defs, ", "))
+	if _, err := t.tx.ExecContext(ctx, q); err != nil {
+		return classify(fmt.Errorf("creating the staging table: %w", err))
+	}
+	return nil
+}
+
+// Stage creates the run's staging table.
+func (t *tx_) Stage(ctx context.Context, cols []record.Column, _ sink.StageOptions) (sink.Stage, error) {
+	s := &stage{tx: t, name: stageName(), cols: append([]record.Column(nil), cols...)}
+	if err := t.createStage(ctx, s.name, s.cols); err != nil {
+		return nil, err
+	}
+	t.stages = append(t.stages, s)
+	return s, nil
+}
+
+// AddColumn moves the staged rows to a new temporary table with the column.
+func (s *stage) AddColumn(ctx context.Context, col record.Column) error {
+	name := stageName()
+	cols := append(append([]record.Column(nil), s.cols...), col)
+	if err := s.tx.createStage(ctx, name, cols); err != nil {
+		return err
+	}
+	list := "_seq, " + sink.QuoteIdents(sink.ColumnNames(s.cols))
+	if _, err := s.tx.tx.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", name, list, list, s.name)); err != nil {
+		return classify(fmt.Errorf("adding column %s to the staging table: %w", col.Name, err))
+	}
+	s.drop(ctx)
+	s.name, s.cols = name, cols
+	return nil
+}
+
+// WidenColumn records the wider type; staged values are text, converted when
+// they are applied.
+func (s *stage) WidenColumn(_ context.Context, col record.Column) error {
+	for i := range s.cols {
+		if s.cols[i].Name == col.Name {
+			s.cols[i].Type = col.Type
+			return nil
+		}
+	}
+	return fmt.Errorf("widening column %s: not staged", col.Name)
+}
+
+// Write streams rows with LOAD DATA LOCAL INFILE from an in-memory reader.
+func (s *stage) Write(ctx context.Context, rows [][]any) error {
+	b := s.buf[:0]
+	for _, r := range rows {
+		for i, c := range s.cols {
+			if i > 0 {
+				b = append(b, '\t')
+			}
+			var v any
+			if i < len(r) {
+				v = r[i]
+			}
+			b = appendText(b, v, c.Type)
+		}
+		b = append(b, '\n')
+	}
+	s.buf = b
+	name := "sluice_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(b) })
+	defer mysql.DeregisterReaderHandler(name)
+	q := fmt.Sprintf(`LOAD DATA LOCAL INFILE 'Reader::%s' INTO TABLE %s CHARACTER SET utf8mb4
+FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' (%s)`, name, s.name, sink.QuoteIdents(sink.ColumnNames(s.cols)))
+	if _, err := s.tx.tx.ExecContext(ctx, q); err != nil {
+		return classify(fmt.Errorf("loading rows into the staging table: %w", err))
+	}
+	return nil
+}
+
+func (s *stage) drop(ctx context.Context) {
+	s.tx.tx.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+s.name)
+}
