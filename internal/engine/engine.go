@@ -110,17 +110,24 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 		opts.Trigger = "cli"
 	}
 	var r *run
+	staged := false // set when a direct stage asked for a staging table
 	for attempt := 1; ; attempt++ {
 		r = &run{
-			e:    e,
-			p:    p,
-			opts: opts,
-			log:  e.logger().With("run_id", id.String(), "pipeline", p.Name),
+			e:      e,
+			p:      p,
+			opts:   opts,
+			staged: staged,
+			log:    e.logger().With("run_id", id.String(), "pipeline", p.Name),
 			res: &Result{Run: catalog.Run{
 				ID: id.String(), Pipeline: p.Name, Trigger: opts.Trigger, StartedAt: e.now(),
 			}, Table: p.Target.Table, DryRun: opts.DryRun},
 		}
 		err = r.execute(ctx)
+		if errors.Is(err, sink.ErrRestage) && !staged {
+			r.log.Info("the run needs a staging table; running again, staged", "reason", err)
+			staged, attempt = true, attempt-1
+			continue
+		}
 		// A run is atomic, so a transient database failure (lost connection,
 		// failover, serialization failure, deadlock) is safe to retry whole.
 		if err == nil || !sink.IsTransient(err) || ctx.Err() != nil {

@@ -26,6 +26,7 @@ type run struct {
 	schema   *schema
 	rejects  *rejectWriter
 	files    []catalog.File
+	staged   bool       // never write straight into the target
 	final    sink.Table // the target after apply
 	rowCount int64
 }

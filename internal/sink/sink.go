@@ -91,6 +91,11 @@ type Applied struct {
 // that no safe widening resolves.
 var ErrSchema = errors.New("schema conflict")
 
+// ErrRestage is returned by a stage that writes straight into the target when
+// the run needs something only a staging table can give (a column added or
+// widened mid-run): the engine then runs again, staged.
+var ErrRestage = errors.New("the run needs a staging table")
+
 // ErrLocked marks a run that could not take its pipeline's lock in time.
 var ErrLocked = errors.New("pipeline is locked by another run")
 

@@ -60,6 +60,13 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	}
 	final := sink.Final(p.Existing, p.Target, p.Changes)
 	name := quote(final.Name)
+	if st.direct { // the rows are in the target already
+		res.Loaded, res.Inserted, res.DDL = st.rows, st.rows, st.ddl
+		if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+name).Scan(&res.RowCount); err != nil {
+			return res, classify(fmt.Errorf("counting rows of %s: %w", final.Name, err))
+		}
+		return res, nil
+	}
 	recreate := false
 	for _, c := range p.Changes {
 		recreate = recreate || c.Kind == sink.RecreateTable

@@ -17,11 +17,20 @@ import (
 // stage is a temporary table of untyped (LONGTEXT) columns holding a run's rows
 // in input order (_seq). A column that appears mid-run moves the rows to a new
 // temporary table, since ALTER TABLE would commit the transaction.
+//
+// For an append without deduplication into a table without a primary key, the
+// stage is the target itself (direct): LOAD DATA goes straight into it, after the
+// schema changes the run starts with; a change needed mid-run (which would commit)
+// returns sink.ErrRestage and the engine runs again through a staging table.
 type stage struct {
 	tx   *tx_
 	name string
 	cols []record.Column
 	buf  []byte
+
+	direct bool
+	rows   int64    // direct: rows loaded
+	ddl    []string // direct: statements executed before the first row
 }
 
 func quote(id string) string { return sink.QuoteIdent(id) }
@@ -42,8 +51,12 @@ func (t *tx_) createStage(ctx context.Context, name string, cols []record.Column
 	return nil
 }
 
-// Stage creates the run's staging table.
-func (t *tx_) Stage(ctx context.Context, cols []record.Column, _ sink.StageOptions) (sink.Stage, error) {
+// Stage creates the run's staging table, or prepares the target for a direct
+// append.
+func (t *tx_) Stage(ctx context.Context, cols []record.Column, opts sink.StageOptions) (sink.Stage, error) {
+	if s, ok, err := t.directStage(ctx, cols, opts); ok || err != nil {
+		return s, err
+	}
 	s := &stage{tx: t, name: stageName(), cols: append([]record.Column(nil), cols...)}
 	if err := t.createStage(ctx, s.name, s.cols); err != nil {
 		return nil, err
@@ -52,8 +65,39 @@ func (t *tx_) Stage(ctx context.Context, cols []record.Column, _ sink.StageOptio
 	return s, nil
 }
 
+// directStage returns a direct stage when the append allows one: no key, no
+// deduplication, and no schema change other than creating the table or adding
+// columns, which run now, before any row (each commits by itself).
+func (t *tx_) directStage(ctx context.Context, cols []record.Column, opts sink.StageOptions) (*stage, bool, error) {
+	if !opts.Direct || len(opts.Target.Key) > 0 || (opts.Existing != nil && len(opts.Existing.Key) > 0) {
+		return nil, false, nil
+	}
+	want := opts.Target
+	want.Columns = cols
+	changes, err := sink.Diff(opts.Existing, cols, nil, sink.Append, opts.Strict)
+	if err != nil {
+		return nil, false, fmt.Errorf("table %s: %w", want.Name, err)
+	}
+	for _, c := range changes {
+		if c.Kind != sink.CreateTable && c.Kind != sink.AddColumn {
+			return nil, false, nil
+		}
+	}
+	s := &stage{tx: t, name: quote(want.Name), cols: append([]record.Column(nil), cols...), direct: true}
+	s.ddl = t.DDL(&sink.Plan{Target: want, Existing: opts.Existing, Changes: changes, Mode: sink.Append})
+	for _, stmt := range s.ddl {
+		if _, err := t.tx.ExecContext(ctx, stmt); err != nil {
+			return nil, false, classify(fmt.Errorf("changing the schema of %s (%s): %w", want.Name, sink.FirstLine(stmt), err))
+		}
+	}
+	return s, true, nil
+}
+
 // AddColumn moves the staged rows to a new temporary table with the column.
 func (s *stage) AddColumn(ctx context.Context, col record.Column) error {
+	if s.direct {
+		return fmt.Errorf("%w: column %s appeared mid-run", sink.ErrRestage, col.Name)
+	}
 	name := stageName()
 	cols := append(append([]record.Column(nil), s.cols...), col)
 	if err := s.tx.createStage(ctx, name, cols); err != nil {
@@ -71,6 +115,9 @@ func (s *stage) AddColumn(ctx context.Context, col record.Column) error {
 // WidenColumn records the wider type; staged values are text, converted when
 // they are applied.
 func (s *stage) WidenColumn(_ context.Context, col record.Column) error {
+	if s.direct {
+		return fmt.Errorf("%w: column %s needs type %s mid-run", sink.ErrRestage, col.Name, col.Type)
+	}
 	for i := range s.cols {
 		if s.cols[i].Name == col.Name {
 			s.cols[i].Type = col.Type
@@ -102,12 +149,31 @@ func (s *stage) Write(ctx context.Context, rows [][]any) error {
 	defer mysql.DeregisterReaderHandler(name)
 	q := fmt.Sprintf(`LOAD DATA LOCAL INFILE 'Reader::%s' INTO TABLE %s CHARACTER SET utf8mb4
 FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' (%s)`, name, s.name, sink.QuoteIdents(sink.ColumnNames(s.cols)))
-	if _, err := s.tx.tx.ExecContext(ctx, q); err != nil {
-		return classify(fmt.Errorf("loading rows into the staging table: %w", err))
+	r, err := s.tx.tx.ExecContext(ctx, q)
+	if err != nil {
+		return classify(fmt.Errorf("loading rows into %s: %w", s.name, err))
+	}
+	if s.direct {
+		// LOAD DATA LOCAL turns conversion errors into warnings: refuse them.
+		var warnings int
+		if err := s.tx.tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&warnings); err != nil {
+			return classify(err)
+		}
+		if warnings > 0 {
+			var level, msg string
+			var code int
+			s.tx.tx.QueryRowContext(ctx, "SHOW WARNINGS LIMIT 1").Scan(&level, &code, &msg)
+			return fmt.Errorf("loading rows into %s: %d value(s) did not fit their columns, first: %s", s.name, warnings, msg)
+		}
+		n, _ := r.RowsAffected()
+		s.rows += n
 	}
 	return nil
 }
 
 func (s *stage) drop(ctx context.Context) {
+	if s.direct {
+		return
+	}
 	s.tx.tx.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+s.name)
 }

@@ -144,7 +144,9 @@ func (t *tx_) release(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	for _, s := range t.stages {
-		t.conn.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+s.name)
+		if !s.direct {
+			t.conn.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+s.name)
+		}
 	}
 	t.conn.ExecContext(ctx, "SET autocommit = 1")
 	t.conn.ExecContext(ctx, "DELETE FROM sluice_locks WHERE pipeline = ?", t.pipeline)
