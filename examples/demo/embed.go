@@ -1,7 +1,12 @@
-// Package demo holds the demo project that `sluice demo` writes and runs: an
-// online shop's customers, orders and events, with a few deliberately bad rows.
-// It is embedded in the binary so that `go run ./cmd/sluice demo` works from any
-// folder.
+// Package demo holds the demo project that `sluice demo` writes to ./sluice-demo
+// and runs into SQLite: an online tea shop's customers (monthly CSV exports),
+// orders (daily gzip CSV exports) and web analytics events (gzip JSON Lines in
+// dated folders), with a few deliberately bad rows. The files are embedded in the
+// binary, so the demo works from any folder and without a network.
+//
+// The data under data/ is written by `go run ./examples/demo/gen`; a test checks
+// that the committed files are exactly what the generator writes. README.md lists
+// what each pipeline shows and every deliberately bad row.
 package demo
 
 import (
@@ -9,8 +14,13 @@ import (
 	"io/fs"
 )
 
-//go:embed sluice.yaml pipelines data README.md
+// files holds the project. Names starting with "." or "_" are not embedded, so a
+// local run's data/_rejects never is.
+//
+//go:embed README.md sluice.yaml pipelines/*.yaml data
 var files embed.FS
 
-// Project returns the demo project's files: sluice.yaml, pipelines/ and data/.
+// Project returns the demo project, rooted at the project folder: README.md,
+// sluice.yaml, pipelines/*.yaml and data/ (incoming/… is what the pipelines read;
+// later/… is for the README's merge step).
 func Project() fs.FS { return files }

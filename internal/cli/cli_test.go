@@ -174,7 +174,9 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo: %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"customers", "orders", "events", "succeeded", "Table orders"} {
+	// The demo's counts (examples/demo/README.md): read, loaded, rejected, filtered.
+	for _, want := range []string{"customers", "orders", "events", "succeeded", "Table orders",
+		"402     376       376        0         5        21", "2000    1998      1998        0         2         0", "6037    5973      5973        0        18        46"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
