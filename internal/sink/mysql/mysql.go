@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/url"
 	"strconv"
@@ -34,6 +35,11 @@ import (
 	"github.com/sluice-data/sluice/internal/catalog"
 	"github.com/sluice-data/sluice/internal/sink"
 )
+
+func init() {
+	// The driver logs lost connections on its own; Sluice returns them as errors.
+	mysql.SetLogger(log.New(io.Discard, "", 0))
+}
 
 // DB is a MySQL or MariaDB database that Sluice loads into.
 type DB struct {
