@@ -171,7 +171,7 @@ func (s *schema) start(ctx context.Context) error {
 	}
 	p := s.r.p
 	st, err := s.r.tx.Stage(ctx, stageCols, sink.StageOptions{
-		Direct:   !s.r.staged && (p.Target.Mode == "" || p.Target.Mode == string(sink.Append)) && s.r.prog.Dedupe() == nil,
+		Direct:   !s.r.staged && !s.r.opts.DryRun && (p.Target.Mode == "" || p.Target.Mode == string(sink.Append)) && s.r.prog.Dedupe() == nil,
 		Target:   sink.Table{Schema: p.Target.Schema, Name: p.Target.Table, Key: idents(p.Target.Key)},
 		Existing: s.target,
 		Strict:   p.Target.SchemaEvolution == "strict",
