@@ -114,3 +114,34 @@ func TestConnectionCut(t *testing.T) {
 		t.Errorf("rows after the re-run: %d, %v", n, err)
 	}
 }
+
+// TestDryRunChangesNothing: MySQL's DDL commits by itself, so a dry run (and
+// `sluice plan`) must show the DDL without running it.
+func TestDryRunChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	url := sinktest.MySQLDatabase(t, "mysql", mysql.DSN)
+	db, err := mysql.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+	os.WriteFile(filepath.Join(dir, "in", "a.csv"), []byte("id,name\n1,a\n2,b\n"), 0o644)
+	for _, mode := range []string{"append", "merge, key: [id]"} {
+		p, err := spec.LoadPipeline("dry.yaml", []byte("version: 1\nname: dry\nsource: {path: in/}\ntarget: {table: dry, mode: "+mode+"}\n"), os.Getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng := &engine.Engine{DB: db, Storage: source.NewRouter(), StorageURL: source.FileURL(dir)}
+		res, err := eng.Run(ctx, p, engine.Options{DryRun: true})
+		if err != nil || len(res.DDL) == 0 || res.RowsLoaded != 2 {
+			t.Fatalf("%s: dry run: %v %+v", mode, err, res)
+		}
+		var n int
+		db.SQL().QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'dry'").Scan(&n)
+		if n != 0 {
+			t.Errorf("%s: the dry run created the table", mode)
+		}
+	}
+}
