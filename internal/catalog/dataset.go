@@ -92,3 +92,32 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// Record writes a run's file ledger entries, its dataset (if any) and the run
+// itself through q, the run's transaction.
+func (c *Catalog) Record(ctx context.Context, q Querier, files []File, ds *Dataset, run *Run) error {
+	if err := c.PutFiles(ctx, q, files); err != nil {
+		return err
+	}
+	if ds != nil {
+		if err := c.PutDataset(ctx, q, ds); err != nil {
+			return err
+		}
+	}
+	return c.InsertRun(ctx, q, run)
+}
+
+// ColumnTypes returns the exact Sluice types (decimal scale, json, timestamptz)
+// the catalog knows for a dataset's columns, by name; empty when it knows none.
+// A database's own column types are coarser.
+func (c *Catalog) ColumnTypes(ctx context.Context, q Querier, name string) map[string]string {
+	out := map[string]string{}
+	ds, err := c.Dataset(ctx, q, name)
+	if err != nil {
+		return out
+	}
+	for _, col := range ds.Columns {
+		out[col.Name] = col.Type
+	}
+	return out
+}

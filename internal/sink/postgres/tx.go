@@ -66,17 +66,10 @@ ORDER BY a.attnum`, schema, name)
 	for i := 1; i <= len(keys); i++ {
 		tbl.Key = append(tbl.Key, keys[i])
 	}
-	if ds, err := t.d.cat.Dataset(ctx, t.tx, name); err == nil {
-		known := map[string]string{}
-		for _, c := range ds.Columns {
-			known[c.Name] = c.Type
-		}
-		for i, c := range tbl.Columns {
-			if ts, ok := known[c.Name]; ok {
-				if typ, err := record.ParseType(ts); err == nil && typ.Kind == tbl.Columns[i].Type.Kind {
-					tbl.Columns[i].Type = typ
-				}
-			}
+	known := t.d.cat.ColumnTypes(ctx, t.tx, name)
+	for i, c := range tbl.Columns {
+		if typ, err := record.ParseType(known[c.Name]); err == nil && typ.Kind == tbl.Columns[i].Type.Kind {
+			tbl.Columns[i].Type = typ
 		}
 	}
 	return tbl, nil
@@ -90,15 +83,7 @@ func (t *tx_) Ledger(ctx context.Context, pipeline string) (map[string]catalog.F
 
 // Record writes the ledger, the dataset and the run in the run's transaction.
 func (t *tx_) Record(ctx context.Context, files []catalog.File, ds *catalog.Dataset, run *catalog.Run) error {
-	if err := t.d.cat.PutFiles(ctx, t.tx, files); err != nil {
-		return classify(err)
-	}
-	if ds != nil {
-		if err := t.d.cat.PutDataset(ctx, t.tx, ds); err != nil {
-			return classify(err)
-		}
-	}
-	return classify(t.d.cat.InsertRun(ctx, t.tx, run))
+	return classify(t.d.cat.Record(ctx, t.tx, files, ds, run))
 }
 
 // Commit commits the run; the staging tables go with it (ON COMMIT DROP).

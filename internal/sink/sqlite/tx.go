@@ -55,17 +55,10 @@ func (t *tx_) Table(ctx context.Context, _ string, name string) (*sink.Table, er
 		tbl.Key[p.pos-1] = p.name
 	}
 	// The catalog knows the exact Sluice types (decimal scale, json, timestamptz).
-	if ds, err := t.d.cat.Dataset(ctx, t.tx, name); err == nil {
-		known := map[string]string{}
-		for _, c := range ds.Columns {
-			known[c.Name] = c.Type
-		}
-		for i, c := range tbl.Columns {
-			if ts, ok := known[c.Name]; ok {
-				if typ, err := record.ParseType(ts); err == nil {
-					tbl.Columns[i].Type = typ
-				}
-			}
+	known := t.d.cat.ColumnTypes(ctx, t.tx, name)
+	for i, c := range tbl.Columns {
+		if typ, err := record.ParseType(known[c.Name]); err == nil {
+			tbl.Columns[i].Type = typ
 		}
 	}
 	return tbl, nil
@@ -78,15 +71,7 @@ func (t *tx_) Ledger(ctx context.Context, pipeline string) (map[string]catalog.F
 
 // Record writes the ledger, the dataset and the run in the run's transaction.
 func (t *tx_) Record(ctx context.Context, files []catalog.File, ds *catalog.Dataset, run *catalog.Run) error {
-	if err := t.d.cat.PutFiles(ctx, t.tx, files); err != nil {
-		return err
-	}
-	if ds != nil {
-		if err := t.d.cat.PutDataset(ctx, t.tx, ds); err != nil {
-			return err
-		}
-	}
-	return t.d.cat.InsertRun(ctx, t.tx, run)
+	return (t.d.cat.Record(ctx, t.tx, files, ds, run))
 }
 
 // Commit drops the staging tables and commits.
