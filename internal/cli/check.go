@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -67,7 +68,7 @@ func runValidate(_ context.Context, env *Env, o any, args []string) error {
 		if len(args) > 0 {
 			ps, err = selectPipelines(env, proj, args, false)
 		} else {
-			ps, err = spec.LoadPipelines(proj, env.Getenv)
+			ps, err = spec.CheckPipelines(proj, env.Getenv)
 		}
 		collect(err)
 		for _, p := range ps {
@@ -75,6 +76,16 @@ func runValidate(_ context.Context, env *Env, o any, args []string) error {
 			collect(engine.Compile(p))
 		}
 	}
+	sort.SliceStable(problems, func(i, j int) bool {
+		a, b := problems[i].Pos, problems[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 	for _, p := range problems {
 		fmt.Fprintln(env.Stdout, p.Error())
 	}

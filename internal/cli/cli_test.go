@@ -138,7 +138,7 @@ target: {table: bad}
 	if code != 1 {
 		t.Fatalf("validate: code %d\n%s", code, out)
 	}
-	for _, want := range []string{"bad.yaml:3:", "pattren", "bad.yaml:5:", "bigintt", "bad.yaml:7:", "frobnicate"} {
+	for _, want := range []string{"bad.yaml:3:", "pattren", "bad.yaml:5:", "bigintt", "bad.yaml:6:", "derive x", "bad.yaml:7:", "frobnicate"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("validate output lacks %q:\n%s", want, out)
 		}

@@ -1,88 +1,133 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
 var (
+	// pipelineName is what a pipeline name looks like: it names tables, API paths
+	// and EventBridge rules.
 	pipelineName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	identifier   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+	// identifier is a table or schema name that every supported database accepts
+	// unquoted, within PostgreSQL's 63-byte limit.
+	identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 )
 
-// LoadPipelines reads every *.yaml and *.yml file of the project's pipelines
-// folder, sorted by file name. Every problem of every file is reported.
+// Target modes and schema evolution policies.
+var (
+	targetModes      = []string{"append", "replace", "merge"}
+	schemaEvolutions = []string{"add_columns", "strict"}
+)
+
+// isSpecFile reports whether a file name is a pipeline spec: *.yaml or *.yml, not
+// hidden (editors and macOS leave hidden files such as .#orders.yaml behind).
+func isSpecFile(name string) bool {
+	return !strings.HasPrefix(name, ".") && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"))
+}
+
+// LoadPipelines reads every pipeline spec (*.yaml, *.yml) of the project's
+// pipelines folder, sorted by file name. File names in errors and in
+// Pipeline.File are relative to the project folder when the spec is inside it.
+// Every problem of every file is reported, joined; pipeline names must be unique.
+// The pipelines that decoded cleanly are returned even when others did not.
 func LoadPipelines(p *Project, getenv func(string) string) ([]*Pipeline, error) {
-	dir := p.Resolve(p.Pipelines)
+	return loadPipelines(p, getenv, false)
+}
+
+// CheckPipelines is LoadPipelines for checkers: it also returns the pipelines
+// that decoded only in part, so that their transforms can be checked too.
+func CheckPipelines(p *Project, getenv func(string) string) ([]*Pipeline, error) {
+	return loadPipelines(p, getenv, true)
+}
+
+func loadPipelines(p *Project, getenv func(string) string, partial bool) ([]*Pipeline, error) {
+	folder := p.Pipelines
+	if folder == "" {
+		folder = DefaultPipelines
+	}
+	dir := p.Resolve(folder)
+	if rest, ok := strings.CutPrefix(dir, "file://"); ok {
+		dir = rest
+	}
 	if strings.Contains(dir, "://") {
-		return nil, fmt.Errorf("pipelines folder %s: only local folders are supported by this build", dir)
+		return nil, fmt.Errorf("pipelines folder %s: only a local folder can be read here; copy the specs locally or set pipelines: to a folder", dir)
 	}
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("pipelines folder %s does not exist: create it, or set pipelines: in sluice.yaml (or %s): %w", dir, EnvPipelines, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the pipelines folder %s: %w", dir, err)
 	}
-	var files []string
-	for _, e := range entries {
-		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
-			files = append(files, filepath.Join(dir, e.Name()))
-		}
-	}
-	sort.Strings(files)
 	var out []*Pipeline
-	var errs []*Error
+	var errs []error
 	seen := map[string]*Pipeline{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
+	for _, e := range entries { // ReadDir sorts by file name
+		if e.IsDir() || !isSpecFile(e.Name()) {
+			continue
 		}
-		pl, err := LoadPipeline(f, data, getenv)
+		path := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(path)
 		if err != nil {
-			errs = append(errs, Errors(err)...)
-			if len(Errors(err)) == 0 {
-				errs = append(errs, &Error{Pos: Pos{File: f}, Msg: err.Error()})
+			errs = append(errs, fmt.Errorf("reading pipeline spec: %w", err))
+			continue
+		}
+		shown := path
+		if rel, err := filepath.Rel(p.Dir, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			shown = rel
+		}
+		pl, err := loadPipeline(shown, data, getenv)
+		if err != nil {
+			errs = append(errs, err)
+			if partial && pl != nil {
+				out = append(out, pl)
 			}
 			continue
 		}
 		if prev, dup := seen[pl.Name]; dup {
-			errs = append(errs, Errorf(pl.namePos, "pipeline name %q is already used by %s; names must be unique", pl.Name, prev.File))
+			errs = append(errs, Errorf(pl.namePos, "pipeline name %q is already used by %s: give this pipeline another name (names must be unique)", pl.Name, prev.File))
 			continue
 		}
 		seen[pl.Name] = pl
 		out = append(out, pl)
 	}
-	if len(errs) > 0 {
-		return out, errorList(errs)
-	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
-// LoadPipeline decodes one pipeline spec strictly.
+// LoadPipeline decodes one pipeline spec strictly; path is used in positions and
+// for the default name (the file name without its extension). Problems are
+// returned together, in position order, as *Error values joined with
+// errors.Join; the pipeline is nil then.
 func LoadPipeline(path string, data []byte, getenv func(string) string) (*Pipeline, error) {
-	d := &decoder{file: path, getenv: getenv}
+	p, err := loadPipeline(path, data, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// loadPipeline is LoadPipeline that also returns, with the errors, what did
+// decode (nil when the file is not a YAML mapping), for CheckPipelines.
+func loadPipeline(path string, data []byte, getenv func(string) string) (*Pipeline, error) {
+	d := newDecoder(path)
 	p := &Pipeline{File: path, Pos: Pos{File: path, Line: 1, Col: 1}}
-	root := d.parse(data)
+	root := d.parse(data, getenv)
 	if root == nil {
 		return nil, d.err()
 	}
 	p.Pos = d.pos(root)
 	p.namePos = p.Pos
 	nameSet := false
-	d.mapping(root, "the pipeline", []field{
-		{name: "version", required: true, decode: func(n *yaml.Node) {
-			if v, ok := d.integer(n, "version"); ok {
-				if v != 1 {
-					d.errorf(n, "version %d is not supported: write version: 1", v)
-				}
-				p.Version = v
-			}
-		}},
+	if d.mapping(root, "the pipeline", []field{
+		{name: "version", required: true, decode: func(n *yaml.Node) { p.Version = d.version(n) }},
 		{name: "name", decode: func(n *yaml.Node) {
 			if s, ok := d.str(n, "name"); ok {
 				p.Name, p.namePos, nameSet = s, d.pos(n), true
@@ -90,7 +135,7 @@ func LoadPipeline(path string, data []byte, getenv func(string) string) (*Pipeli
 		}},
 		{name: "description", decode: d.strTo(&p.Description, "description")},
 		{name: "schedule", decode: func(n *yaml.Node) {
-			if s, ok := d.str(n, "schedule"); ok {
+			if s, ok := d.str(n, "schedule"); ok && s != "" {
 				p.Schedule = s
 				if err := CheckSchedule(s); err != nil {
 					d.errorf(n, "schedule: %v", err)
@@ -100,214 +145,116 @@ func LoadPipeline(path string, data []byte, getenv func(string) string) (*Pipeli
 		{name: "source", required: true, decode: func(n *yaml.Node) { d.source(n, &p.Source) }},
 		{name: "transform", decode: func(n *yaml.Node) { p.Transform = d.steps(n) }},
 		{name: "target", decode: func(n *yaml.Node) { d.target(n, &p.Target) }},
-		{name: "quality", decode: func(n *yaml.Node) {
-			d.mapping(n, "quality", []field{
-				{name: "max_reject_ratio", decode: func(n *yaml.Node) {
-					if f, ok := d.number(n, "quality.max_reject_ratio"); ok {
-						if f < 0 || f > 1 {
-							d.errorf(n, "quality.max_reject_ratio must be from 0 to 1 (0.01 is 1%%), found %v", f)
-						}
-						p.Quality.MaxRejectRatio = &f
-					}
-				}},
-			})
-		}},
-	})
-	if !nameSet {
-		base := filepath.Base(path)
-		p.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
-	}
-	if !pipelineName.MatchString(p.Name) {
-		fixed := strings.Trim(regexp.MustCompile(`[^a-z0-9_]+`).ReplaceAllString(strings.ToLower(p.Name), "_"), "_")
-		d.errs = append(d.errs, Errorf(p.namePos, "pipeline name %q must be lowercase letters, digits and _, starting with a letter (for example %q)", p.Name, fixed))
-	}
-	if p.Target.Table == "" {
-		p.Target.Table = p.Name
-	}
-	if p.Target.Mode == "" {
-		p.Target.Mode = "append"
-	}
-	if p.Target.SchemaEvolution == "" {
-		p.Target.SchemaEvolution = "add_columns"
-	}
-	if p.Target.Mode == "merge" && len(p.Target.Key) == 0 {
-		pos := p.Target.Pos
-		if pos.Line == 0 {
-			pos = p.Pos
-		}
-		d.errs = append(d.errs, Errorf(pos, "target: mode merge needs a key: add key: [column]"))
+		{name: "quality", decode: func(n *yaml.Node) { d.quality(n, &p.Quality) }},
+	}) {
+		d.checkName(p, nameSet)
+		d.defaults(p)
 	}
 	if err := d.err(); err != nil {
-		return nil, err
+		return p, err
 	}
 	return p, nil
 }
 
-func (d *decoder) source(n *yaml.Node, s *Source) {
-	s.Pos = d.pos(n)
-	d.mapping(n, "source", []field{
-		{name: "path", required: true, decode: d.strTo(&s.Path, "source.path")},
-		{name: "pattern", decode: func(n *yaml.Node) {
-			if v, ok := d.str(n, "source.pattern"); ok {
-				s.Pattern = v
-				if err := checkGlob(v); err != nil {
-					d.errorf(n, "source.pattern: %v", err)
-				}
-			}
-		}},
-		{name: "format", decode: func(n *yaml.Node) {
-			if v, ok := d.str(n, "source.format"); ok {
-				s.Format = strings.ToLower(v)
-				d.oneOf(n, "source.format", s.Format, "csv", "tsv", "jsonl", "json", "parquet")
-			}
-		}},
-		{name: "compression", decode: func(n *yaml.Node) {
-			if v, ok := d.str(n, "source.compression"); ok {
-				s.Compression = strings.ToLower(v)
-				d.oneOf(n, "source.compression", s.Compression, "gzip", "zstd", "none")
-			}
-		}},
-		{name: "csv", decode: func(n *yaml.Node) { d.csv(n, &s.CSV) }},
-	})
-	if s.Pattern == "" {
-		s.Pattern = "*"
+// checkName sets the default name and checks the name.
+func (d *decoder) checkName(p *Pipeline, nameSet bool) {
+	if !nameSet {
+		base := filepath.Base(p.File)
+		p.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	switch {
+	case nameSet && p.Name == "":
+		d.errorAt(p.namePos, "name is empty: remove the key to name the pipeline after its file, or write a name")
+	case !pipelineName.MatchString(p.Name) && nameSet:
+		d.errorAt(p.namePos, "pipeline name %q must be lowercase letters, digits and _, starting with a letter: write name: %s", p.Name, fixName(p.Name))
+	case !pipelineName.MatchString(p.Name):
+		d.errorAt(p.namePos, "pipeline name %q comes from the file name and must be lowercase letters, digits and _, starting with a letter: rename the file to %s.yaml or add name: %s", p.Name, fixName(p.Name), fixName(p.Name))
 	}
 }
 
-func (d *decoder) oneOf(n *yaml.Node, what, v string, allowed ...string) {
-	for _, a := range allowed {
-		if v == a {
-			return
+// fixName suggests a valid pipeline name close to s.
+func fixName(s string) string {
+	s = strings.Trim(regexp.MustCompile(`[^a-z0-9_]+`).ReplaceAllString(strings.ToLower(s), "_"), "_")
+	switch {
+	case s == "":
+		return "pipeline"
+	case s[0] < 'a' || s[0] > 'z':
+		return "p_" + s
+	}
+	return s
+}
+
+// defaults fills in what the spec left out and checks the rules that span keys.
+func (d *decoder) defaults(p *Pipeline) {
+	t := &p.Target
+	if t.Table == "" && p.Name != "" {
+		t.Table = p.Name
+		if pipelineName.MatchString(p.Name) && !identifier.MatchString(p.Name) {
+			d.errorAt(p.namePos, "pipeline name %q is longer than 63 characters, too long for the table it names: set target.table", p.Name)
 		}
 	}
-	d.errorf(n, "%s: %q is not one of %s%s", what, v, strings.Join(allowed, ", "), suggest(v, allowed))
-}
-
-func (d *decoder) char(n *yaml.Node, what string, allowEmpty bool) (string, bool) {
-	v, ok := d.str(n, what)
-	if !ok {
-		return "", false
+	if t.Mode == "" {
+		t.Mode = "append"
 	}
-	if v == `\t` {
-		v = "\t"
+	if t.SchemaEvolution == "" {
+		t.SchemaEvolution = "add_columns"
 	}
-	if (v == "" && !allowEmpty) || len([]rune(v)) > 1 {
-		d.errorf(n, "%s: expected one character, found %q", what, v)
-		return "", false
+	if t.Mode == "merge" && len(t.Key) == 0 {
+		pos := t.Pos
+		if pos.Line == 0 {
+			pos = p.Pos
+		}
+		d.errorAt(pos, "target: mode merge needs a key: add key: [column, …], the columns that identify a row")
 	}
-	return v, true
-}
-
-func (d *decoder) csv(n *yaml.Node, c *CSVOptions) {
-	d.mapping(n, "source.csv", []field{
-		{name: "delimiter", decode: func(n *yaml.Node) {
-			if v, ok := d.char(n, "source.csv.delimiter", false); ok {
-				c.Delimiter = v
-			}
-		}},
-		{name: "header", decode: func(n *yaml.Node) {
-			if b, ok := d.boolean(n, "source.csv.header"); ok {
-				c.Header = &b
-			}
-		}},
-		{name: "quote", decode: func(n *yaml.Node) {
-			if v, ok := d.char(n, "source.csv.quote", true); ok {
-				c.Quote, c.QuoteSet = v, true
-			}
-		}},
-		{name: "escape", decode: func(n *yaml.Node) {
-			if v, ok := d.char(n, "source.csv.escape", false); ok {
-				c.Escape = v
-			}
-		}},
-		{name: "null_values", decode: func(n *yaml.Node) {
-			if n.Kind != yaml.SequenceNode {
-				d.errorf(n, "source.csv.null_values: expected a list of strings, found %s", describe(n))
-				return
-			}
-			c.NullValues = []string{}
-			for _, item := range n.Content {
-				if s, ok := d.str(resolve(item), "source.csv.null_values"); ok {
-					c.NullValues = append(c.NullValues, s)
-				}
-			}
-		}},
-		{name: "encoding", decode: func(n *yaml.Node) {
-			v, ok := d.str(n, "source.csv.encoding")
-			if !ok {
-				return
-			}
-			switch strings.ToLower(v) {
-			case "utf-8", "utf8":
-				c.Encoding = "utf-8"
-			case "latin-1", "latin1", "iso-8859-1":
-				c.Encoding = "latin-1"
-			case "windows-1252", "cp1252":
-				c.Encoding = "windows-1252"
-			default:
-				d.errorf(n, "source.csv.encoding: %q is not supported; use utf-8, latin-1 or windows-1252", v)
-			}
-		}},
-	})
+	if p.Source.Pattern == "" {
+		p.Source.Pattern = "*"
+	}
 }
 
 func (d *decoder) target(n *yaml.Node, t *Target) {
 	t.Pos = d.pos(n)
+	ident := func(dst *string, what string) func(*yaml.Node) {
+		return func(n *yaml.Node) {
+			v, ok := d.str(n, what)
+			switch {
+			case !ok:
+			case v == "":
+				d.errorf(n, "%s is empty: remove the key for the default, or write a name", what)
+			case !identifier.MatchString(v):
+				d.errorf(n, "%s %q must be letters, digits and _, starting with a letter or _, at most 63 characters", what, v)
+			default:
+				*dst = v
+			}
+		}
+	}
+	choice := func(dst *string, what string, allowed []string) func(*yaml.Node) {
+		return func(n *yaml.Node) {
+			if v, ok := d.str(n, what); ok && d.oneOf(n, what, v, allowed...) {
+				*dst = v
+			}
+		}
+	}
 	d.mapping(n, "target", []field{
-		{name: "table", decode: func(n *yaml.Node) {
-			if v, ok := d.str(n, "target.table"); ok {
-				t.Table = v
-				if !identifier.MatchString(v) {
-					d.errorf(n, "target.table %q must be letters, digits and _, starting with a letter or _, at most 63 characters", v)
-				}
-			}
-		}},
-		{name: "schema", decode: func(n *yaml.Node) {
-			if v, ok := d.str(n, "target.schema"); ok {
-				t.Schema = v
-				if !identifier.MatchString(v) {
-					d.errorf(n, "target.schema %q must be letters, digits and _", v)
-				}
-			}
-		}},
-		{name: "mode", decode: func(n *yaml.Node) {
-			if v, ok := d.str(n, "target.mode"); ok {
-				t.Mode = v
-				d.oneOf(n, "target.mode", v, "append", "replace", "merge")
-			}
-		}},
+		{name: "table", decode: ident(&t.Table, "target.table")},
+		{name: "schema", decode: ident(&t.Schema, "target.schema")},
+		{name: "mode", decode: choice(&t.Mode, "target.mode", targetModes)},
 		{name: "key", decode: func(n *yaml.Node) { t.Key = d.names(n, "target.key", true) }},
-		{name: "schema_evolution", decode: func(n *yaml.Node) {
-			if v, ok := d.str(n, "target.schema_evolution"); ok {
-				t.SchemaEvolution = v
-				d.oneOf(n, "target.schema_evolution", v, "add_columns", "strict")
-			}
-		}},
+		{name: "schema_evolution", decode: choice(&t.SchemaEvolution, "target.schema_evolution", schemaEvolutions)},
 	})
 }
 
-// checkGlob checks that brackets and braces of a glob are balanced.
-func checkGlob(p string) error {
-	depthB, depthC := 0, 0
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '\\':
-			i++
-		case '[':
-			depthB++
-		case ']':
-			depthB--
-		case '{':
-			depthC++
-		case '}':
-			depthC--
-		}
-		if depthB < 0 || depthC < 0 {
-			return fmt.Errorf("unbalanced %q in %q", p[i], p)
-		}
-	}
-	if depthB != 0 || depthC != 0 {
-		return fmt.Errorf("unclosed [ or { in %q", p)
-	}
-	return nil
+func (d *decoder) quality(n *yaml.Node, q *Quality) {
+	d.mapping(n, "quality", []field{
+		{name: "max_reject_ratio", decode: func(n *yaml.Node) {
+			f, ok := d.number(n, "quality.max_reject_ratio")
+			if !ok {
+				return
+			}
+			if f < 0 || f > 1 {
+				d.errorf(n, "quality.max_reject_ratio must be from 0 to 1 (0.01 is 1%%), found %v", f)
+				return
+			}
+			q.MaxRejectRatio = &f
+		}},
+	})
 }

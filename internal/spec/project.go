@@ -3,6 +3,8 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,74 +12,123 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Project defaults.
+// Project defaults, used when sluice.yaml is absent or does not set them.
 const (
 	DefaultDatabase  = "sqlite://./sluice.db"
 	DefaultStorage   = "file://./data"
 	DefaultPipelines = "./pipelines"
 )
 
+// MaxAPIRows is the largest api.max_rows a project may set.
+const MaxAPIRows = 100_000
+
+// Environment variables that override the project file, so that a Lambda needs no
+// file at all.
+const (
+	EnvDatabaseURL = "SLUICE_DATABASE_URL"
+	EnvStorageURL  = "SLUICE_STORAGE_URL"
+	EnvPipelines   = "SLUICE_PIPELINES"
+)
+
+// projectFiles are the names of the project file, in the order they are looked for.
+var projectFiles = []string{"sluice.yaml", "sluice.yml"}
+
 // LoadProject reads dir/sluice.yaml (or sluice.yml). Without a file the defaults
-// apply. SLUICE_DATABASE_URL, SLUICE_STORAGE_URL and SLUICE_PIPELINES override
-// the file.
+// apply; that is not an error. SLUICE_DATABASE_URL, SLUICE_STORAGE_URL and
+// SLUICE_PIPELINES, when set and not empty, override the file. Relative paths are
+// kept as written: Resolve turns them into absolute ones. Problems in the file are
+// returned together as *Error values joined with errors.Join.
 func LoadProject(dir string, getenv func(string) string) (*Project, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("project folder %s: %w", dir, err)
+	}
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("project folder %s does not exist or is not a folder", abs)
 	}
 	p := &Project{
 		Dir: abs, Version: 1, Database: DefaultDatabase, Storage: DefaultStorage, Pipelines: DefaultPipelines,
 		API: API{Addr: DefaultAPIAddr, MaxRows: DefaultMaxRows},
 	}
-	for _, name := range []string{"sluice.yaml", "sluice.yml"} {
+	var found []string
+	for _, name := range projectFiles {
 		path := filepath.Join(abs, name)
-		data, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
+		if _, err := os.Stat(path); err == nil {
+			found = append(found, path)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("reading the project file: %w", err)
 		}
+	}
+	switch len(found) {
+	case 0:
+	case 1:
+		data, err := os.ReadFile(found[0])
 		if err != nil {
 			return nil, fmt.Errorf("reading the project file: %w", err)
 		}
-		p.File = path
-		if err := decodeProject(p, path, data, getenv); err != nil {
+		p.File = found[0]
+		if err := decodeProject(p, found[0], data, getenv); err != nil {
 			return nil, err
 		}
-		break
+	default:
+		return nil, fmt.Errorf("both %s and %s exist in %s: keep one project file", projectFiles[0], projectFiles[1], abs)
 	}
-	for env, dst := range map[string]*string{"SLUICE_DATABASE_URL": &p.Database, "SLUICE_STORAGE_URL": &p.Storage, "SLUICE_PIPELINES": &p.Pipelines} {
-		if v := getenv(env); v != "" {
-			*dst = v
+	for _, o := range []struct {
+		env string
+		dst *string
+	}{{EnvDatabaseURL, &p.Database}, {EnvStorageURL, &p.Storage}, {EnvPipelines, &p.Pipelines}} {
+		if v := getenv(o.env); v != "" {
+			*o.dst = v
 		}
 	}
 	return p, nil
 }
 
+// decodeProject decodes the project file's content into p, which holds the
+// defaults.
 func decodeProject(p *Project, path string, data []byte, getenv func(string) string) error {
-	d := &decoder{file: path, getenv: getenv}
-	root := d.parse(data)
+	d := newDecoder(path)
+	root := d.parse(data, getenv)
 	if root == nil {
 		return d.err()
 	}
-	version := 0
-	d.mapping(root, "the project file", []field{
-		{name: "version", required: true, decode: func(n *yaml.Node) {
-			if v, ok := d.integer(n, "version"); ok {
-				if v != 1 {
-					d.errorf(n, "version %d is not supported: write version: 1", v)
-				}
-				version = v
+	nonEmpty := func(dst *string, what, example string) func(*yaml.Node) {
+		return func(n *yaml.Node) {
+			s, ok := d.str(n, what)
+			switch {
+			case !ok:
+			case s == "":
+				d.errorf(n, "%s is empty: remove the key to use the default %s", what, example)
+			case what == "database" && !strings.Contains(s, "://"):
+				d.errorf(n, "database: %q is not a URL: write sqlite://./sluice.db, postgres://… or mysql://…", s)
+			default:
+				*dst = s
 			}
-		}},
-		{name: "database", decode: d.strTo(&p.Database, "database")},
-		{name: "storage", decode: d.strTo(&p.Storage, "storage")},
-		{name: "pipelines", decode: d.strTo(&p.Pipelines, "pipelines")},
+		}
+	}
+	d.mapping(root, "the project file", []field{
+		{name: "version", required: true, decode: func(n *yaml.Node) { p.Version = d.version(n) }},
+		{name: "database", decode: nonEmpty(&p.Database, "database", DefaultDatabase)},
+		{name: "storage", decode: nonEmpty(&p.Storage, "storage", DefaultStorage)},
+		{name: "pipelines", decode: nonEmpty(&p.Pipelines, "pipelines", DefaultPipelines)},
 		{name: "api", decode: func(n *yaml.Node) {
 			d.mapping(n, "api", []field{
-				{name: "addr", decode: d.strTo(&p.API.Addr, "api.addr")},
+				{name: "addr", decode: func(n *yaml.Node) {
+					s, ok := d.str(n, "api.addr")
+					if !ok {
+						return
+					}
+					if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+						d.errorf(n, "api.addr: %q is not host:port; write for example %s", s, DefaultAPIAddr)
+						return
+					}
+					p.API.Addr = s
+				}},
 				{name: "max_rows", decode: func(n *yaml.Node) {
 					if v, ok := d.integer(n, "api.max_rows"); ok {
-						if v < 1 || v > 100000 {
-							d.errorf(n, "api.max_rows must be from 1 to 100000, found %d", v)
+						if v < 1 || v > MaxAPIRows {
+							d.errorf(n, "api.max_rows must be from 1 to %d, found %d", MaxAPIRows, v)
+							return
 						}
 						p.API.MaxRows = v
 					}
@@ -85,31 +136,43 @@ func decodeProject(p *Project, path string, data []byte, getenv func(string) str
 			})
 		}},
 	})
-	p.Version = version
-	for _, u := range []struct{ key, val string }{{"database", p.Database}, {"storage", p.Storage}} {
-		if u.val == "" {
-			d.errorf(root, "%s must not be empty", u.key)
-		}
-	}
 	return d.err()
 }
 
-// Resolve turns a relative path or URL of the project file into an absolute one
-// against the project folder: "./x", "x", "file://./x" and "sqlite://./x.db".
-// Absolute paths and other schemes (s3://, postgres://, mysql://) are returned
-// unchanged.
+// version decodes the version key of either file; only version 1 exists.
+func (d *decoder) version(n *yaml.Node) int {
+	v, ok := d.integer(n, "version")
+	if !ok {
+		return 0
+	}
+	if v != 1 {
+		d.errorf(n, "version %d is not supported: write version: 1", v)
+	}
+	return v
+}
+
+// Resolve turns a path or URL of the project file into an absolute one against
+// the project folder: "./x", "x", "file://./x" and "sqlite://./x.db" become
+// "/dir/x", "/dir/x", "file:///dir/x" and "sqlite:///dir/x.db". Absolute paths,
+// sqlite://:memory: and other schemes (s3://, postgres://, mysql://) are returned
+// unchanged, and so is "".
 func (p *Project) Resolve(pathOrURL string) string {
+	if pathOrURL == "" {
+		return ""
+	}
 	for _, scheme := range []string{"file://", "sqlite://"} {
-		if rest, ok := strings.CutPrefix(pathOrURL, scheme); ok {
-			q := ""
-			if i := strings.IndexByte(rest, '?'); i >= 0 {
-				rest, q = rest[:i], rest[i:]
-			}
-			if filepath.IsAbs(rest) {
-				return pathOrURL
-			}
-			return scheme + filepath.ToSlash(filepath.Join(p.Dir, rest)) + q
+		rest, ok := strings.CutPrefix(pathOrURL, scheme)
+		if !ok {
+			continue
 		}
+		query := ""
+		if i := strings.IndexByte(rest, '?'); i >= 0 {
+			rest, query = rest[:i], rest[i:]
+		}
+		if rest == "" || filepath.IsAbs(rest) || strings.HasPrefix(rest, ":memory:") {
+			return pathOrURL
+		}
+		return scheme + filepath.ToSlash(filepath.Join(p.Dir, rest)) + query
 	}
 	if strings.Contains(pathOrURL, "://") || filepath.IsAbs(pathOrURL) {
 		return pathOrURL

@@ -36,6 +36,8 @@ type Error struct {
 	Msg string
 }
 
+// Error formats the problem as file:line:col: message, the form editors and
+// terminals turn into links.
 func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 
 // Errorf returns an *Error at pos.
