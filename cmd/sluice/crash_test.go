@@ -173,13 +173,34 @@ func testKillDuringRun(t *testing.T, b backend) {
 	kills, runs := 0, int64(2)
 	complete := dbState{rows: 1000 + bigRows, distinct: 1000 + bigRows, sum: int64(1000+bigRows) * int64(1001+bigRows) / 2, ledger: 2, runs: 2}
 	for i := 0; i < 8; i++ {
-		cmd := sluiceCmd(t, dir, "run", "big")
+		// Kill at a random point after the run has started reading the big file.
+		cmd := sluiceCmd(t, dir, "run", "big", "--log-level", "info")
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		delay := full/20 + time.Duration(rng.Int64N(int64(full*13/20)))
+		reading := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(stderr)
+			signalled := false
+			for sc.Scan() {
+				if !signalled && strings.Contains(sc.Text(), "reading file") && strings.Contains(sc.Text(), "b.csv") {
+					close(reading)
+					signalled = true
+				}
+			}
+		}()
+		delay := time.Duration(rng.Int64N(int64(full / 3)))
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
+		select {
+		case <-reading:
+		case err := <-done:
+			t.Fatalf("run %d ended before reading the file: %v", i, err)
+		}
 		select {
 		case <-time.After(delay):
 			cmd.Process.Signal(syscall.SIGKILL)
