@@ -80,6 +80,13 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	st.close()
 	final := sink.Final(p.Existing, p.Target, p.Changes)
 	name := quote(final.Name)
+	if st.direct { // the rows and the schema changes are in the target already
+		res.Loaded, res.Inserted, res.DDL = st.rows, st.rows, st.ddl
+		if err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM "+name).Scan(&res.RowCount); err != nil {
+			return res, fmt.Errorf("counting rows of %s: %w", final.Name, err)
+		}
+		return res, nil
+	}
 	replace := p.Mode == sink.Replace && p.Existing != nil
 	for _, stmt := range t.DDL(p) {
 		if _, err := t.tx.ExecContext(ctx, stmt); err != nil {

@@ -15,17 +15,30 @@ import (
 // maxVars is SQLite's limit on bind parameters per statement (since 3.32).
 const maxVars = 32766
 
-// stage is a temporary table holding a run's rows, in input order (_seq).
+// stage is a temporary table holding a run's rows, in input order (_seq); or,
+// for an append without deduplication, the target table itself (direct), after
+// the schema changes the run starts with. A change needed mid-run then returns
+// sink.ErrRestage and the engine runs again through a staging table.
 type stage struct {
 	tx    *tx_
 	name  string
+	table string // what INSERT writes into: temp.<name>, or the quoted target
 	cols  []record.Column
 	stmts map[int]*sql.Stmt // multi-row INSERT by row count
 	args  []any
+
+	direct bool
+	rows   int64    // direct: rows inserted
+	ddl    []string // direct: statements executed before the first row
+	target string   // direct: the target's name
 }
 
-// Stage creates the run's temporary staging table.
-func (t *tx_) Stage(ctx context.Context, cols []record.Column, _ sink.StageOptions) (sink.Stage, error) {
+// Stage creates the run's temporary staging table, or prepares the target for a
+// direct append.
+func (t *tx_) Stage(ctx context.Context, cols []record.Column, opts sink.StageOptions) (sink.Stage, error) {
+	if s, ok, err := t.directStage(ctx, cols, opts); ok || err != nil {
+		return s, err
+	}
 	name := "sluice_stage_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
 	defs := []string{"_seq INTEGER PRIMARY KEY"}
 	for _, c := range cols {
@@ -34,14 +47,46 @@ func (t *tx_) Stage(ctx context.Context, cols []record.Column, _ sink.StageOptio
 	if _, err := t.tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s (%s)", name, strings.Join(defs, ", "))); err != nil {
 		return nil, fmt.Errorf("creating the staging table: %w", err)
 	}
-	s := &stage{tx: t, name: name, cols: append([]record.Column(nil), cols...), stmts: map[int]*sql.Stmt{}}
+	s := &stage{tx: t, name: name, table: "temp." + name, cols: append([]record.Column(nil), cols...), stmts: map[int]*sql.Stmt{}}
 	t.stages = append(t.stages, s)
 	return s, nil
 }
 
+// directStage returns a direct stage when the append allows one: no
+// deduplication, and no schema change but creating the table or adding columns,
+// which run now (SQLite's DDL is transactional).
+func (t *tx_) directStage(ctx context.Context, cols []record.Column, opts sink.StageOptions) (*stage, bool, error) {
+	if !opts.Direct {
+		return nil, false, nil
+	}
+	want := opts.Target
+	want.Columns = cols
+	changes, err := sink.Diff(opts.Existing, cols, want.Key, sink.Append, opts.Strict)
+	if err != nil {
+		return nil, false, fmt.Errorf("table %s: %w", want.Name, err)
+	}
+	for _, c := range changes {
+		if c.Kind != sink.CreateTable && c.Kind != sink.AddColumn {
+			return nil, false, nil
+		}
+	}
+	s := &stage{tx: t, table: quote(want.Name), target: want.Name, cols: append([]record.Column(nil), cols...), stmts: map[int]*sql.Stmt{}, direct: true}
+	for _, stmt := range t.DDL(&sink.Plan{Target: want, Existing: opts.Existing, Changes: changes, Mode: sink.Append}) {
+		if _, err := t.tx.ExecContext(ctx, stmt); err != nil {
+			return nil, false, fmt.Errorf("changing the schema of %s (%s): %w", want.Name, sink.FirstLine(stmt), err)
+		}
+		s.ddl = append(s.ddl, stmt)
+	}
+	t.stages = append(t.stages, s)
+	return s, true, nil
+}
+
 // AddColumn adds a column to the staging table.
 func (s *stage) AddColumn(ctx context.Context, col record.Column) error {
-	if _, err := s.tx.tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE temp.%s ADD COLUMN %s", s.name, quote(col.Name))); err != nil {
+	if s.direct {
+		return fmt.Errorf("%w: column %s appeared mid-run", sink.ErrRestage, col.Name)
+	}
+	if _, err := s.tx.tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", s.table, quote(col.Name))); err != nil {
 		return fmt.Errorf("adding column %s to the staging table: %w", col.Name, err)
 	}
 	s.cols = append(s.cols, col)
@@ -51,6 +96,9 @@ func (s *stage) AddColumn(ctx context.Context, col record.Column) error {
 
 // WidenColumn records the wider type; staged values are stored untyped.
 func (s *stage) WidenColumn(_ context.Context, col record.Column) error {
+	if s.direct {
+		return fmt.Errorf("%w: column %s needs type %s mid-run", sink.ErrRestage, col.Name, col.Type)
+	}
 	for i := range s.cols {
 		if s.cols[i].Name == col.Name {
 			s.cols[i].Type = col.Type
@@ -81,7 +129,13 @@ func (s *stage) Write(ctx context.Context, rows [][]any) error {
 			}
 		}
 		if _, err := stmt.ExecContext(ctx, s.args...); err != nil {
+			if s.direct && isConstraint(err) {
+				return fmt.Errorf("appending to %s: a row repeats a key that is already in the table; use mode: merge, or add a dedupe step: %w", s.target, err)
+			}
 			return fmt.Errorf("staging rows: %w", err)
+		}
+		if s.direct {
+			s.rows += int64(k)
 		}
 		rows = rows[k:]
 	}
@@ -98,7 +152,7 @@ func (s *stage) stmt(ctx context.Context, rows int) (*sql.Stmt, error) {
 		names[i] = quote(c.Name)
 	}
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(s.cols)), ",") + ")"
-	q := fmt.Sprintf("INSERT INTO temp.%s (%s) VALUES %s", s.name, strings.Join(names, ","),
+	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", s.table, strings.Join(names, ","),
 		strings.TrimSuffix(strings.Repeat(one+",", rows), ","))
 	st, err := s.tx.tx.PrepareContext(ctx, q)
 	if err != nil {
@@ -117,6 +171,9 @@ func (s *stage) close() {
 
 func (s *stage) drop(ctx context.Context) error {
 	s.close()
+	if s.direct {
+		return nil
+	}
 	if _, err := s.tx.tx.ExecContext(ctx, "DROP TABLE temp."+s.name); err != nil {
 		return fmt.Errorf("dropping the staging table: %w", err)
 	}
