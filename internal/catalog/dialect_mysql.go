@@ -6,8 +6,10 @@ import (
 )
 
 // MySQL is the dialect of MySQL and MariaDB, with ANSI_QUOTES on (identifiers
-// in double quotes). File URLs are limited to 700 characters so that the ledger's
-// primary key fits InnoDB's index limit in utf8mb4.
+// in double quotes). InnoDB cannot index a utf8mb4 column of more than 768
+// characters, and an S3 URL may be longer: from version 2 the ledger is unique
+// on (pipeline, SHA-256 of the URL), a stored generated column, so URLs hold up
+// to 4096 characters. Pipeline names hold up to 128.
 var MySQL = Dialect{
 	Name:        "mysql",
 	Prefix:      "sluice_",
@@ -67,7 +69,13 @@ CREATE TABLE IF NOT EXISTS {locks} (
 	pipeline VARCHAR(128) PRIMARY KEY,
 	run_id VARCHAR(64) NOT NULL,
 	since DATETIME(6) NOT NULL
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`},
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`, `
+ALTER TABLE {files}
+	MODIFY pipeline VARCHAR(128) NOT NULL,
+	MODIFY url VARCHAR(4096) NOT NULL,
+	ADD COLUMN url_sha256 BINARY(32) AS (UNHEX(SHA2(url, 256))) STORED,
+	DROP PRIMARY KEY,
+	ADD UNIQUE KEY files_pipeline_url (pipeline, url_sha256)`},
 	Upsert: func(table string, cols, key []string) string {
 		var ph, set []string
 		for _, c := range cols {

@@ -49,9 +49,17 @@ func (c *Catalog) PutFiles(ctx context.Context, q Querier, files []File) error {
 	}
 	stmt := c.d.Upsert(c.T("files"), []string{"pipeline", "url", "etag", "size", "mtime", "checksum", "rows", "run_id", "loaded_at"}, []string{"pipeline", "url"})
 	for _, f := range files {
-		if _, err := q.ExecContext(ctx, c.q(stmt), f.Pipeline, f.URL, f.ETag, f.Size, f.ModTime.UTC(), f.Checksum, f.Rows, f.RunID, f.LoadedAt.UTC()); err != nil {
+		if _, err := q.ExecContext(ctx, c.q(stmt), f.Pipeline, f.URL, f.ETag, f.Size, nullTime(f.ModTime), f.Checksum, f.Rows, f.RunID, f.LoadedAt.UTC()); err != nil {
 			return fmt.Errorf("recording %s in the file ledger: %w", f.URL, err)
 		}
 	}
 	return nil
+}
+
+// nullTime is NULL for the zero time (unknown), the time in UTC otherwise.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
 }

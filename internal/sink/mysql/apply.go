@@ -24,9 +24,19 @@ func (t *tx_) DDL(p *sink.Plan) []string {
 		case sink.AddColumn:
 			out = append(out, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s NULL", name, quote(c.Column.Name), myType(c.Column.Type, false)))
 		case sink.WidenColumn:
-			out = append(out, fmt.Sprintf("ALTER TABLE %s MODIFY COLUMN %s %s", name, quote(c.Column.Name), myType(c.Column.Type, contains(final.Key, c.Column.Name))))
+			key := contains(final.Key, c.Column.Name)
+			null := " NULL"
+			if key {
+				null = " NOT NULL"
+			}
+			out = append(out, fmt.Sprintf("ALTER TABLE %s MODIFY COLUMN %s %s%s", name, quote(c.Column.Name), myType(c.Column.Type, key), null))
 		case sink.RecreateTable:
-			out = append(out, "DROP TABLE IF EXISTS "+quote(final.Name+"__sluice_new"), createTable(quote(final.Name+"__sluice_new"), final))
+			// Leftovers of a run that died around its swap go first, so that the
+			// RENAME at commit cannot fail after its implicit commit.
+			out = append(out,
+				"DROP TABLE IF EXISTS "+quote(final.Name+"__sluice_old"),
+				"DROP TABLE IF EXISTS "+quote(final.Name+"__sluice_new"),
+				createTable(quote(final.Name+"__sluice_new"), final))
 		}
 	}
 	return out
@@ -106,7 +116,7 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 		defer t.tx.ExecContext(context.WithoutCancel(ctx), "DROP TEMPORARY TABLE IF EXISTS "+keep)
 		from = fmt.Sprintf("%s JOIN %s USING (_seq)", st.name, keep)
 	}
-	src := fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), from)
+	src := fmt.Sprintf("SELECT %s FROM %s ORDER BY _seq", strings.Join(sel, ", "), from)
 	cols := sink.QuoteIdents(sink.ColumnNames(st.cols))
 
 	var staged int64
@@ -118,6 +128,9 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	case p.Mode == sink.Replace && recreate:
 		into = quote(final.Name + "__sluice_new")
 		if p.Existing != nil {
+			if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+name).Scan(&res.Deleted); err != nil {
+				return res, classify(fmt.Errorf("counting replaced rows of %s: %w", final.Name, err))
+			}
 			t.swap = []string{
 				fmt.Sprintf("RENAME TABLE %s TO %s, %s TO %s", name, quote(final.Name+"__sluice_old"), into, name),
 				"DROP TABLE " + quote(final.Name+"__sluice_old"),

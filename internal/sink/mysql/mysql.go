@@ -10,16 +10,34 @@
 // altered; the target's schema changes (CREATE TABLE, ADD COLUMN, MODIFY for a
 // safe widening) run at the start of Apply, before any row moves, and the session
 // runs with autocommit off so that the rows, the ledger and the run still commit
-// together afterwards. A crash can therefore leave a created table or an added
-// nullable column behind, never a partial load. Replace with a new schema builds
-// the new table beside the old one and swaps them with one atomic RENAME TABLE at
-// commit time.
+// together afterwards. A crash can therefore leave a created table, an added
+// nullable column or a widened column behind, never a partial load. Replace with
+// a new schema builds the new table (t__sluice_new) beside the old one, fills it
+// in the transaction, and swaps it in with one atomic RENAME TABLE at commit:
+// readers see the old table until then. RENAME's own implicit commit commits the
+// rows, ledger and run just before the swap; if the server dies in that instant
+// the ledger is ahead of the table (the next run with a new schema drops the
+// orphan, and --full-refresh repairs the table).
+//
+// LOAD DATA LOCAL implies IGNORE, so a value it would change (text that is not
+// UTF-8, a number that does not fit) is only a warning: Write refuses any
+// warning. Staged values are text and are CAST to the column types in the
+// INSERT … SELECT, which strict mode checks. A text key column is VARCHAR(255)
+// (InnoDB cannot index LONGTEXT); json is JSON, which MariaDB keeps as the text
+// it was given (MySQL 8 normalises it: key order and spacing may differ).
+// timestamptz is DATETIME(6) in UTC (every session runs with time_zone +00:00).
+//
+// The run's lock is GET_LOCK("sluice:<database>:<pipeline>"), held by the run's
+// connection: a crash or a lost connection releases it. sluice_locks names the
+// run holding it, for the message of a run that waits too long.
 package mysql
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -43,8 +61,9 @@ func init() {
 
 // DB is a MySQL or MariaDB database that Sluice loads into.
 type DB struct {
-	db  *sql.DB
-	cat *catalog.Catalog
+	db   *sql.DB
+	cat  *catalog.Catalog
+	name string // the database's name: GET_LOCK names are server-wide
 }
 
 var _ sink.DB = (*DB)(nil)
@@ -54,42 +73,83 @@ var _ sink.DB = (*DB)(nil)
 const sqlMode = "'ANSI_QUOTES,STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
 
 // DSN turns mysql://user:pass@host:3306/db?tls=true&statement_timeout=30s into a
-// go-sql-driver DSN. tls takes true, skip-verify or preferred;
-// statement_timeout becomes MariaDB's max_statement_time.
+// go-sql-driver DSN. The query takes tls (true, skip-verify or preferred),
+// connect_timeout, read_timeout and write_timeout (durations, passed to the
+// driver) and statement_timeout (MariaDB's max_statement_time; MySQL has no
+// equivalent for writes and refuses the variable). Any other parameter is an
+// error, so that a typo is not silently ignored.
+//
+// The DSN always asks for parseTime and UTC, utf8mb4 with a binary collation
+// (text compares byte for byte, as in SQLite and PostgreSQL), a strict sql_mode
+// with ANSI_QUOTES (identifiers in double quotes everywhere), and keeps
+// multiStatements, interpolateParams and allowAllFiles off: LOAD DATA LOCAL
+// reads only the readers the stage registers.
 func DSN(rawURL string) (string, error) {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "mysql" {
-		return "", fmt.Errorf("bad MySQL URL: write mysql://user:password@host:3306/database")
+	if err != nil || u.Scheme != "mysql" || u.Host == "" {
+		return "", fmt.Errorf("bad MySQL URL %q: write mysql://user:password@host:3306/database", redact(rawURL))
 	}
 	cfg := mysql.NewConfig()
 	cfg.Net = "tcp"
 	cfg.Addr = u.Host
 	if u.Port() == "" {
-		cfg.Addr = u.Hostname() + ":3306"
+		cfg.Addr = net.JoinHostPort(u.Hostname(), "3306")
 	}
 	if u.User != nil {
 		cfg.User = u.User.Username()
 		cfg.Passwd, _ = u.User.Password()
 	}
 	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	if cfg.DBName == "" || strings.Contains(cfg.DBName, "/") {
+		return "", fmt.Errorf("bad MySQL URL %q: name one database, as in mysql://user@host:3306/database", redact(rawURL))
+	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	cfg.AllowAllFiles = false
+	cfg.MultiStatements = false
+	cfg.InterpolateParams = false
 	cfg.Params = map[string]string{"sql_mode": sqlMode, "time_zone": "'+00:00'", "charset": "utf8mb4"}
 	cfg.Collation = "utf8mb4_bin"
 	cfg.Timeout = 10 * time.Second
-	q := u.Query()
-	if v := q.Get("tls"); v != "" {
-		cfg.TLSConfig = v
-	}
-	if v := q.Get("statement_timeout"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return "", fmt.Errorf("bad statement_timeout %q: write a duration such as 30s", v)
+	for k, vs := range u.Query() {
+		v := vs[len(vs)-1]
+		switch k {
+		case "tls":
+			switch v {
+			case "true", "skip-verify", "preferred", "false":
+				cfg.TLSConfig = v
+			default:
+				return "", fmt.Errorf("bad MySQL URL: tls=%q; write tls=true, tls=skip-verify or tls=preferred", v)
+			}
+		case "connect_timeout", "read_timeout", "write_timeout", "statement_timeout":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return "", fmt.Errorf("bad MySQL URL: %s=%q; write a duration such as 30s", k, v)
+			}
+			switch k {
+			case "connect_timeout":
+				cfg.Timeout = d
+			case "read_timeout":
+				cfg.ReadTimeout = d
+			case "write_timeout":
+				cfg.WriteTimeout = d
+			default:
+				cfg.Params["max_statement_time"] = strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+			}
+		default:
+			return "", fmt.Errorf("bad MySQL URL: unknown parameter %q; Sluice knows tls, connect_timeout, read_timeout, write_timeout and statement_timeout", k)
 		}
-		cfg.Params["max_statement_time"] = strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
 	}
 	return cfg.FormatDSN(), nil
+}
+
+// redact hides the password of a URL in messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
 }
 
 // Open connects to the database and migrates Sluice's tables.
@@ -103,7 +163,12 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, err
 	}
 	db.SetMaxIdleConns(4)
-	d := &DB{db: db, cat: catalog.New(db, catalog.MySQL)}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	d := &DB{db: db, cat: catalog.New(db, catalog.MySQL), name: cfg.DBName}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -122,10 +187,14 @@ func (d *DB) migrate(ctx context.Context) error {
 	}
 	defer conn.Close()
 	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('sluice:migrate', 60)").Scan(&got); err != nil || got.Int64 != 1 {
-		return classify(fmt.Errorf("locking the Sluice schema for its migration: %v", err))
+	lock := lockName(d.name, "")
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 60)", lock).Scan(&got); err != nil {
+		return classify(fmt.Errorf("locking the Sluice schema for its migration: %w", err))
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK('sluice:migrate')")
+	if got.Int64 != 1 {
+		return fmt.Errorf("another process has been migrating the Sluice schema of database %s for 60s (lock %s); retry, or look for a stuck sluice process", d.name, lock)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", lock)
 	return d.cat.Migrate(ctx, conn)
 }
 
@@ -138,11 +207,19 @@ func (d *DB) SQL() *sql.DB { return d.db }
 // Close closes the connections.
 func (d *DB) Close() error { return d.db.Close() }
 
-// lockName is the GET_LOCK name of a pipeline (at most 64 characters).
-func lockName(pipeline string) string {
-	n := "sluice:" + pipeline
+// lockName is the GET_LOCK name of a pipeline of database db ("" names the
+// lock of the catalog's migration). Lock names are server-wide, so they hold the
+// database's name: two projects on one server may share pipeline names. MySQL
+// limits names to 64 characters: a longer one is cut and ends with a hash of the
+// whole name, so that two long names never share a lock.
+func lockName(db, pipeline string) string {
+	n := "sluice:" + db + ":" + pipeline
+	if pipeline == "" {
+		n = "sluice-migrate:" + db
+	}
 	if len(n) > 64 {
-		n = n[:64]
+		sum := sha256.Sum256([]byte(n))
+		n = n[:64-17] + ":" + hex.EncodeToString(sum[:8])
 	}
 	return n
 }
@@ -154,9 +231,9 @@ func (d *DB) Begin(ctx context.Context, pipeline, runID string, lockWait time.Du
 	if err != nil {
 		return nil, classify(fmt.Errorf("connecting to MySQL: %w", err))
 	}
-	secs := int((lockWait + time.Second - 1) / time.Second)
+	secs := int((max(lockWait, 0) + time.Second - 1) / time.Second) // GET_LOCK waits forever on a negative time
 	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, ?)", lockName(pipeline), secs).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, ?)", lockName(d.name, pipeline), secs).Scan(&got); err != nil {
 		conn.Close()
 		return nil, classify(fmt.Errorf("locking pipeline %s: %w", pipeline, err))
 	}

@@ -153,18 +153,22 @@ FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n' (%s)`, name, 
 	if err != nil {
 		return classify(fmt.Errorf("loading rows into %s: %w", s.name, err))
 	}
+	// LOAD DATA LOCAL implies IGNORE: a value that does not fit its column (or
+	// text that is not valid UTF-8) becomes a warning and a truncated value, even
+	// in strict mode. Refuse them.
+	var warnings int
+	if err := s.tx.tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&warnings); err != nil {
+		return classify(fmt.Errorf("checking the load into %s: %w", s.name, err))
+	}
+	if warnings > 0 {
+		var level, msg string
+		var code int
+		if err := s.tx.tx.QueryRowContext(ctx, "SHOW WARNINGS LIMIT 1").Scan(&level, &code, &msg); err != nil {
+			msg = "(unreadable: " + err.Error() + ")"
+		}
+		return fmt.Errorf("loading rows into %s: %d value(s) did not fit their columns and would have been changed; first: %s", s.name, warnings, msg)
+	}
 	if s.direct {
-		// LOAD DATA LOCAL turns conversion errors into warnings: refuse them.
-		var warnings int
-		if err := s.tx.tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&warnings); err != nil {
-			return classify(err)
-		}
-		if warnings > 0 {
-			var level, msg string
-			var code int
-			s.tx.tx.QueryRowContext(ctx, "SHOW WARNINGS LIMIT 1").Scan(&level, &code, &msg)
-			return fmt.Errorf("loading rows into %s: %d value(s) did not fit their columns, first: %s", s.name, warnings, msg)
-		}
 		n, _ := r.RowsAffected()
 		s.rows += n
 	}

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -124,17 +125,29 @@ func (t *tx_) Rollback(ctx context.Context) error {
 }
 
 // release restores autocommit, releases the pipeline's lock and returns the
-// connection. A lost connection releases the lock by itself.
+// connection to the pool. If any of that fails the connection is discarded
+// instead: closing it drops its temporary tables and releases its lock, and a
+// pooled connection left with autocommit off would lose later catalog writes.
 func (t *tx_) release(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	for _, s := range t.stages {
-		if !s.direct {
-			t.conn.ExecContext(ctx, "DROP TEMPORARY TABLE IF EXISTS "+s.name)
+	var failed bool
+	exec := func(q string, args ...any) {
+		if !failed {
+			_, err := t.conn.ExecContext(ctx, q, args...)
+			failed = err != nil
 		}
 	}
-	t.conn.ExecContext(ctx, "SET autocommit = 1")
-	t.conn.ExecContext(ctx, "DELETE FROM sluice_locks WHERE pipeline = ?", t.pipeline)
-	t.conn.ExecContext(ctx, "SELECT RELEASE_LOCK(?)", lockName(t.pipeline))
+	for _, s := range t.stages {
+		if !s.direct {
+			exec("DROP TEMPORARY TABLE IF EXISTS " + s.name)
+		}
+	}
+	exec("SET autocommit = 1")
+	exec("DELETE FROM sluice_locks WHERE pipeline = ?", t.pipeline)
+	exec("SELECT RELEASE_LOCK(?)", lockName(t.d.name, t.pipeline))
+	if failed {
+		t.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 	t.conn.Close()
 }

@@ -65,7 +65,12 @@ func typeOfMySQL(s string) record.Type {
 		sc, _ := strconv.Atoi(m[2])
 		return record.Type{Kind: record.KindDecimal, Precision: p, Scale: sc}
 	}
+	unsigned := strings.Contains(s, "unsigned")
 	switch {
+	case strings.HasPrefix(s, "bigint") && unsigned:
+		return record.Type{Kind: record.KindDecimal, Precision: 20, Scale: 0}
+	case strings.HasPrefix(s, "int") && unsigned:
+		return record.Bigint
 	case strings.HasPrefix(s, "tinyint(1)"):
 		return record.Boolean
 	case strings.HasPrefix(s, "bigint"):
