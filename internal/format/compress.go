@@ -1,18 +1,19 @@
 package format
 
 import (
-	"compress/gzip"
 	"fmt"
 	"io"
 	"path"
 	"strings"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
 
-// Detect tells a file's format and compression from its name: .csv, .tsv,
-// .jsonl, .ndjson and .json, each optionally followed by .gz/.gzip or
-// .zst/.zstd. Unknown names give "".
+// Detect tells a file's format and compression from its name: .csv, .tsv (or
+// .tab), .jsonl or .ndjson (format jsonl), .json and .parquet, each optionally
+// followed by .gz/.gzip (compression gzip) or .zst/.zstd (zstd). Case does not
+// matter. An unknown extension gives format "".
 func Detect(name string) (format, compression string) {
 	base := strings.ToLower(path.Base(name))
 	switch ext := path.Ext(base); ext {
@@ -36,36 +37,37 @@ func Detect(name string) (format, compression string) {
 	return format, compression
 }
 
-// Decompress wraps r to undo compression: "gzip" (multi-member streams too),
-// "zstd", or "" / "none" for none. Closing the result does not close r.
+// zstdMaxWindow bounds the memory a zstd stream may ask for: frames written with
+// a larger window (zstd --long=28 and above) are refused rather than allowed to
+// take gigabytes. Every standard compression level stays far below it.
+const zstdMaxWindow = 128 << 20
+
+// Decompress wraps r to undo compression: "gzip" (streams of several members
+// too), "zstd", or "" / "none" for none. Decompression streams in a fixed amount
+// of memory, on the caller's goroutine. Closing the result releases the
+// decompressor; it does not close r. An empty gzip input is an empty stream.
 func Decompress(r io.Reader, compression string) (io.ReadCloser, error) {
-	switch compression {
+	switch strings.ToLower(compression) {
 	case "", "none":
 		return io.NopCloser(r), nil
-	case "gzip":
+	case "gzip", "gz":
 		zr, err := gzip.NewReader(r)
+		if err == io.EOF {
+			return io.NopCloser(strings.NewReader("")), nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading gzip data: %w", err)
 		}
 		return zr, nil
-	case "zstd":
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(128<<20))
+	case "zstd", "zst":
+		zr, err := zstd.NewReader(r,
+			zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow))
 		if err != nil {
 			return nil, fmt.Errorf("reading zstd data: %w", err)
 		}
 		return zr.IOReadCloser(), nil
 	}
 	return nil, fmt.Errorf("unknown compression %q: use gzip, zstd or none", compression)
-}
-
-// counter counts the bytes read through it.
-type counter struct {
-	r io.Reader
-	n int64
-}
-
-func (c *counter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -1,59 +1,71 @@
 package format
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 )
 
-// csvDecoder is a streaming RFC 4180 reader with configurable delimiter, quote
-// and escape characters. Each record's unescaped text is built in one reused
-// buffer and turned into a single string, from which the fields are sliced, so
-// decoding allocates once per record.
+// csvDecoder reads CSV and TSV: RFC 4180 with a configurable delimiter, quote
+// and escape character, line by line from a buffered reader (see parse).
 //
-// Leniency, as Python's csv module: a quote inside an unquoted field is a literal
-// character, and text after a closing quote up to the delimiter is kept. Blank
-// lines are skipped. A quoted empty field ("") is matched against the null values
-// like an unquoted one.
+// Each record's unescaped text lies in the read buffer (no quotes) or is built
+// in one reused buffer, and becomes a single string from which the fields are
+// sliced: decoding allocates that string per record, plus what storing a
+// non-empty string in an interface costs, and nothing else.
+//
+// Choices beyond RFC 4180, all lenient like Python's csv module:
+//   - A quote opens a quoted field only at the start of a field. Anywhere else it
+//     is ordinary text (5"2 reads 5"2), and the text between a closing quote and
+//     the next delimiter is kept ("x"y reads xy).
+//   - Line breaks inside quotes are kept as written (LF or CRLF). The record's own
+//     line break (LF, CRLF, or a CR ending the file) is not part of its last field.
+//   - Blank lines are skipped, as pandas does.
+//   - Null values are compared after unquoting, so with the default null values
+//     both an empty field and "" are NULL (as in pandas); NullValues: []string{}
+//     keeps every field a string.
+//
+// A record is a RecordError, and decoding goes on, when its number of fields
+// differs from the header's (or the first record's, without a header), when it
+// is not valid UTF-8 (UTF-8 files only), when a quote is still open at the end of
+// the file (the rest of the file is that one record), or when it is longer than
+// MaxRecordBytes (decoding resumes on the next line).
 type csvDecoder struct {
-	br        *bufio.Reader
-	raw       *counter
-	delim     []byte
-	quote     []byte
-	escape    []byte
-	checkUTF8 bool
-	nulls     map[string]bool
-	maxBytes  int
+	in       *lineReader
+	delim    []byte           // in the file's encoding
+	quote    []byte           // nil: no quoting
+	escape   []byte           // nil: no escape character
+	cm       *charmap.Charmap // nil: UTF-8
+	nulls    []string
+	maxBytes int
 
-	cols   []string
-	width  int // expected fields per record; -1 until the header is read
-	line   int64
-	buf    []byte // unescaped text of the current record
-	ends   []int  // field end offsets in buf
-	rawRec []byte // raw text of the current record
-	first  *Record
-	eof    bool
+	cols  []string
+	width int // fields per record; -1 until the first record without a header
+	done  bool
+
+	// The record being decoded.
+	start   int64  // line on which it starts
+	first   []byte // its first line, in the read buffer: valid until the next read
+	multi   bool   // whether it spans lines; raw then holds its text
+	raw     []byte // its raw text up to maxRawBytes, when multi
+	size    int    // its raw size so far
+	buf     []byte // its unescaped text, when it contains quotes
+	text    []byte // its unescaped text: first's body or buf
+	fields  []span // its fields in text
+	decoded []byte // text converted to UTF-8 (single-byte encodings)
 }
 
+// span is a field's bounds in a record's text.
+type span struct{ start, end int }
+
 func newCSV(r io.Reader, opts Options) (*csvDecoder, error) {
-	c := &counter{r: r}
-	text, err := decodeText(c, opts.Encoding)
+	cm, err := charmapFor(opts.Encoding)
 	if err != nil {
 		return nil, err
-	}
-	d := &csvDecoder{
-		br:        bufio.NewReaderSize(text, 64<<10),
-		raw:       c,
-		checkUTF8: isUTF8(opts.Encoding),
-		maxBytes:  opts.MaxRecordBytes,
-		width:     -1,
-	}
-	if d.maxBytes <= 0 {
-		d.maxBytes = 16 << 20
 	}
 	delim := opts.Delimiter
 	if delim == 0 {
@@ -62,261 +74,185 @@ func newCSV(r io.Reader, opts Options) (*csvDecoder, error) {
 			delim = '\t'
 		}
 	}
-	d.delim = utf8.AppendRune(nil, delim)
-	if !opts.NoQuote {
-		q := opts.Quote
-		if q == 0 {
-			q = '"'
-		}
-		d.quote = utf8.AppendRune(nil, q)
-	}
-	if opts.Escape != 0 {
-		d.escape = utf8.AppendRune(nil, opts.Escape)
-	}
-	if bytes.Equal(d.delim, d.quote) || bytes.ContainsAny(d.delim, "\r\n") {
-		return nil, fmt.Errorf("csv: the delimiter %q cannot be the quote or a line break", delim)
-	}
-	nulls := opts.NullValues
-	if nulls == nil {
-		nulls = []string{""}
-	}
-	d.nulls = make(map[string]bool, len(nulls))
-	for _, n := range nulls {
-		d.nulls[n] = true
-	}
-	if b, err := d.br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
-		d.br.Discard(3)
-	}
-	if err := d.readHeader(opts.NoHeader); err != nil {
+	d := &csvDecoder{cm: cm, maxBytes: opts.maxRecordBytes(), width: -1}
+	if d.delim, err = special("delimiter", delim, cm); err != nil {
 		return nil, err
+	}
+	if !opts.NoQuote {
+		quote := opts.Quote
+		if quote == 0 {
+			quote = '"'
+		}
+		if quote == delim {
+			return nil, fmt.Errorf("csv: the quote %q is also the delimiter", quote)
+		}
+		if d.quote, err = special("quote", quote, cm); err != nil {
+			return nil, err
+		}
+		if opts.Escape != 0 && opts.Escape != quote {
+			if d.escape, err = special("escape", opts.Escape, cm); err != nil {
+				return nil, err
+			}
+		}
+	}
+	d.nulls = opts.NullValues
+	if d.nulls == nil {
+		d.nulls = []string{""}
+	}
+	d.in = newLineReader(r, d.maxBytes)
+	if !opts.NoHeader {
+		if err := d.readHeader(); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
 
-func (d *csvDecoder) readHeader(noHeader bool) error {
-	line, err := d.readRecord()
+// special encodes a delimiter, quote or escape character for the file.
+func special(what string, r rune, cm *charmap.Charmap) ([]byte, error) {
+	if r == '\n' || r == '\r' {
+		return nil, fmt.Errorf("csv: the %s cannot be a line break", what)
+	}
+	b, ok := encodeRune(r, cm)
+	if !ok {
+		return nil, fmt.Errorf("csv: the %s %q cannot be written in the file's encoding", what, r)
+	}
+	return b, nil
+}
+
+func (d *csvDecoder) readHeader() error {
+	err := d.parse()
 	if err == io.EOF {
-		d.eof = true
+		d.done = true
 		return nil
 	}
-	var re *RecordError
-	if errors.As(err, &re) && !noHeader {
-		return fmt.Errorf("header on line %d: %s", re.Loc, re.Reason)
+	if re, ok := err.(*RecordError); ok {
+		return fmt.Errorf("csv header on line %d: %s", re.Loc, re.Reason)
 	}
-	if err != nil && re == nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("reading the csv header: %w", err)
 	}
-	s := string(d.buf)
-	n := len(d.ends)
-	if noHeader {
-		for i := 1; i <= n; i++ {
-			d.cols = append(d.cols, "column_"+strconv.Itoa(i))
+	text, bad := d.utf8Text()
+	if bad >= 0 {
+		return fmt.Errorf("csv header on line %d: %s", d.start, invalidUTF8)
+	}
+	s := string(text)
+	d.cols = make([]string, len(d.fields))
+	for i, f := range d.fields {
+		if d.cols[i] = s[f.start:f.end]; d.cols[i] == "" {
+			d.cols[i] = "column_" + strconv.Itoa(i+1)
 		}
-		d.width = n
-		if re != nil {
-			return nil // the first row is bad; Next reports nothing special about it
-		}
-		rec := &Record{Loc: line}
-		d.fill(rec, s)
-		d.first = rec
-		return nil
 	}
-	start := 0
-	for i, end := range d.ends {
-		name := s[start:end]
-		if name == "" {
-			name = "column_" + strconv.Itoa(i+1)
-		}
-		d.cols = append(d.cols, name)
-		start = end
-	}
-	d.width = n
+	d.width = len(d.fields)
 	return nil
 }
 
-// Columns returns the header names (or column_1…).
+const invalidUTF8 = "invalid UTF-8; if the file is not UTF-8, set its encoding (latin-1 or windows-1252)"
+
+// Columns returns the header's names (an empty one is column_N), or column_1 …
+// column_N without a header.
 func (d *csvDecoder) Columns() []string { return d.cols }
 
-// Offset returns the input bytes consumed.
-func (d *csvDecoder) Offset() int64 { return d.raw.n - int64(d.br.Buffered()) }
+// Offset returns the number of input bytes consumed.
+func (d *csvDecoder) Offset() int64 { return d.in.offset() }
 
 // Next decodes the next record.
 func (d *csvDecoder) Next(rec *Record) error {
-	if d.first != nil {
-		rec.Values = append(rec.Values[:0], d.first.Values...)
-		rec.Loc = d.first.Loc
-		d.first = nil
-		return nil
-	}
-	if d.eof {
+	if d.done {
 		return io.EOF
 	}
-	line, err := d.readRecord()
-	if err != nil {
+	if err := d.parse(); err != nil {
+		var re *RecordError
+		if errors.As(err, &re) {
+			return err
+		}
+		d.done = true
 		if err == io.EOF {
-			d.eof = true
+			return io.EOF
 		}
-		return err
+		return fmt.Errorf("reading line %d: %w", d.in.line+1, err)
 	}
-	if len(d.ends) != d.width {
-		return &RecordError{Loc: line, Reason: fmt.Sprintf("expected %d fields, found %d", d.width, len(d.ends)), Raw: truncate(d.rawRec)}
-	}
-	s := string(d.buf)
-	if d.checkUTF8 && !utf8.ValidString(s) {
-		start := 0
-		for i, end := range d.ends {
-			if !utf8.ValidString(s[start:end]) {
-				return &RecordError{Loc: line, Column: d.cols[i], Reason: "invalid UTF-8; set source.csv.encoding (latin-1, windows-1252) if the file is not UTF-8", Raw: truncate(d.rawRec)}
-			}
-			start = end
+	if d.width < 0 {
+		d.width = len(d.fields)
+		d.cols = make([]string, d.width)
+		for i := range d.cols {
+			d.cols[i] = "column_" + strconv.Itoa(i+1)
 		}
 	}
-	rec.Loc = line
-	d.fill(rec, s)
+	if len(d.fields) != d.width {
+		return d.reject("", fmt.Sprintf("expected %d %s, found %d", d.width, plural(d.width, "field"), len(d.fields)))
+	}
+	text, bad := d.utf8Text()
+	if bad >= 0 {
+		return d.reject(d.cols[bad], invalidUTF8)
+	}
+	s := string(text)
+	vals := rec.Values[:0]
+	for _, f := range d.fields {
+		if v := s[f.start:f.end]; d.isNull(v) {
+			vals = append(vals, nil)
+		} else {
+			vals = append(vals, v)
+		}
+	}
+	rec.Values, rec.Loc = vals, d.start
 	return nil
 }
 
-func (d *csvDecoder) fill(rec *Record, s string) {
-	rec.Values = rec.Values[:0]
-	start := 0
-	for _, end := range d.ends {
-		f := s[start:end]
-		if d.nulls[f] {
-			rec.Values = append(rec.Values, nil)
-		} else {
-			rec.Values = append(rec.Values, f)
+func (d *csvDecoder) isNull(v string) bool {
+	for _, n := range d.nulls {
+		if v == n {
+			return true
 		}
-		start = end
 	}
+	return false
 }
 
-// readLine reads one physical line, with its line break.
-func (d *csvDecoder) readLine() ([]byte, error) {
-	line, err := d.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		full := append([]byte(nil), line...)
-		for err == bufio.ErrBufferFull {
-			if len(full) > d.maxBytes {
-				return nil, fmt.Errorf("line %d is longer than %d bytes", d.line+1, d.maxBytes)
+// utf8Text returns the record's text in UTF-8, converting it (and its fields'
+// bounds) from a single-byte encoding. In a UTF-8 file it checks the text and
+// returns the index of the first field that is not valid UTF-8, or -1.
+func (d *csvDecoder) utf8Text() (text []byte, bad int) {
+	if d.cm == nil {
+		if utf8.Valid(d.text) {
+			return d.text, -1
+		}
+		for i, f := range d.fields {
+			if !utf8.Valid(d.text[f.start:f.end]) {
+				return nil, i
 			}
-			line, err = d.br.ReadSlice('\n')
-			full = append(full, line...)
 		}
-		line = full
+		return nil, 0 // unreachable: delimiters are valid UTF-8
 	}
-	if err == io.EOF && len(line) > 0 {
-		err = nil
+	if isASCII(d.text) {
+		return d.text, -1
 	}
-	if err == nil {
-		d.line++
+	d.decoded = d.decoded[:0]
+	for i, f := range d.fields {
+		start := len(d.decoded)
+		d.decoded = appendDecoded(d.decoded, d.text[f.start:f.end], d.cm)
+		d.fields[i] = span{start, len(d.decoded)}
 	}
-	return line, err
+	return d.decoded, -1
 }
 
-func trimEOL(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-		if n := len(b); n > 0 && b[n-1] == '\r' {
-			b = b[:n-1]
-		}
+// reject returns a RecordError for the current record.
+func (d *csvDecoder) reject(column, reason string) *RecordError {
+	raw := d.first
+	if d.multi {
+		raw = d.raw
 	}
-	return b
+	re := &RecordError{Loc: d.start, Column: column, Reason: reason}
+	if d.cm != nil {
+		re.Raw = rawText(appendDecoded(nil, trimEOL(raw), d.cm))
+	} else {
+		re.Raw = rawText(raw)
+	}
+	return re
 }
 
-// readRecord reads one logical record into d.buf/d.ends and returns the line on
-// which it starts. Blank lines are skipped.
-func (d *csvDecoder) readRecord() (int64, error) {
-	var line []byte
-	var err error
-	for {
-		line, err = d.readLine()
-		if err != nil {
-			return 0, err
-		}
-		if len(trimEOL(line)) > 0 {
-			break
-		}
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
 	}
-	start := d.line
-	d.buf, d.ends = d.buf[:0], d.ends[:0]
-	d.rawRec = append(d.rawRec[:0], line...)
-	pos := 0
-	for {
-		// One field starting at line[pos].
-		if len(d.quote) > 0 && bytes.HasPrefix(line[pos:], d.quote) {
-			pos += len(d.quote)
-		quoted:
-			for {
-				rest := line[pos:]
-				qi := bytes.Index(rest, d.quote)
-				ei := -1
-				if len(d.escape) > 0 {
-					ei = bytes.Index(rest, d.escape)
-				}
-				switch {
-				case ei >= 0 && (qi < 0 || ei < qi):
-					d.buf = append(d.buf, rest[:ei]...)
-					pos += ei + len(d.escape)
-					if pos < len(line) {
-						_, size := utf8.DecodeRune(line[pos:])
-						d.buf = append(d.buf, line[pos:pos+size]...)
-						pos += size
-					}
-				case qi >= 0:
-					d.buf = append(d.buf, rest[:qi]...)
-					pos += qi + len(d.quote)
-					if len(d.escape) == 0 && bytes.HasPrefix(line[pos:], d.quote) {
-						d.buf = append(d.buf, d.quote...)
-						pos += len(d.quote)
-						continue
-					}
-					break quoted
-				default: // the field goes on on the next line
-					d.buf = append(d.buf, rest...)
-					if len(d.rawRec) > d.maxBytes {
-						return start, fmt.Errorf("record at line %d is longer than %d bytes (an unclosed quote?)", start, d.maxBytes)
-					}
-					next, err := d.readLine()
-					if err == io.EOF {
-						d.ends = append(d.ends, len(d.buf))
-						return start, &RecordError{Loc: start, Reason: "unterminated quoted field at end of file", Raw: truncate(d.rawRec)}
-					}
-					if err != nil {
-						return start, err
-					}
-					d.rawRec = append(d.rawRec, next...)
-					line, pos = next, 0
-				}
-			}
-			// After the closing quote: up to the delimiter or the end of the line.
-			rest := trimEOL(line[pos:])
-			if i := bytes.Index(rest, d.delim); i >= 0 {
-				d.buf = append(d.buf, rest[:i]...)
-				d.ends = append(d.ends, len(d.buf))
-				pos += i + len(d.delim)
-				continue
-			}
-			d.buf = append(d.buf, rest...)
-			d.ends = append(d.ends, len(d.buf))
-			return start, nil
-		}
-		rest := line[pos:]
-		if i := bytes.Index(rest, d.delim); i >= 0 {
-			d.buf = append(d.buf, rest[:i]...)
-			d.ends = append(d.ends, len(d.buf))
-			pos += i + len(d.delim)
-			continue
-		}
-		d.buf = append(d.buf, trimEOL(rest)...)
-		d.ends = append(d.ends, len(d.buf))
-		return start, nil
-	}
-}
-
-func truncate(b []byte) string {
-	b = trimEOL(b)
-	if len(b) > 64<<10 {
-		b = b[:64<<10]
-	}
-	return string(b)
+	return word + "s"
 }

@@ -2,6 +2,11 @@
 // Lines and JSON arrays, with gzip or zstd compression and latin-1/windows-1252
 // text encodings. Every decoder streams: memory depends on the longest record, not
 // on the file.
+//
+// A record that cannot be decoded is returned as a *RecordError that locates it
+// (line or element number, column, raw text); the caller rejects it and goes on.
+// Any other error ends the file. A UTF-8 byte order mark at the start of a file
+// is skipped, whatever the format and encoding.
 package format
 
 import (
@@ -45,6 +50,7 @@ type RecordError struct {
 	Raw    string // the raw text of the record (truncated to 64 KiB)
 }
 
+// Error formats the location, column and reason.
 func (e *RecordError) Error() string {
 	if e.Column != "" {
 		return fmt.Sprintf("record %d, column %q: %s", e.Loc, e.Column, e.Reason)
@@ -61,31 +67,59 @@ func IsRecordError(err error) bool {
 // Options configures decoding. The zero value reads UTF-8 CSV with a header,
 // comma-separated, double-quoted, with "" read as NULL.
 type Options struct {
-	Format         string   // csv | tsv | jsonl | json; required (see Detect)
-	Delimiter      rune     // CSV: default ','; TSV: default '\t'
-	Quote          rune     // default '"'; set NoQuote to disable quoting
-	NoQuote        bool     // fields are never quoted
-	Escape         rune     // 0: a doubled quote escapes a quote (RFC 4180); else this rune escapes the next one inside quotes
-	NoHeader       bool     // the first row is data; columns are named column_1, column_2, …
-	NullValues     []string // values read as NULL; nil means [""]
-	Encoding       string   // utf-8 (default), latin-1 (iso-8859-1), windows-1252 (cp1252)
-	MaxRecordBytes int      // a record longer than this is a RecordError; default 16 MiB
+	// Format is csv, tsv, jsonl or json (see Detect); "" means csv.
+	Format string
+	// Delimiter separates fields; default ',' for csv and '\t' for tsv. It may be
+	// any character of the file's encoding except a line break or the quote.
+	Delimiter rune
+	// Quote encloses fields that hold delimiters, quotes or line breaks; default
+	// '"'. A doubled quote inside a quoted field is one quote character.
+	Quote rune
+	// NoQuote turns quoting off: quote characters are ordinary text.
+	NoQuote bool
+	// Escape, when not 0, escapes the next character inside a quoted field
+	// (`\"` is a quote, `\\` a backslash); doubled quotes keep working. Outside
+	// quotes it is ordinary text. Default 0: RFC 4180, only doubled quotes.
+	Escape rune
+	// NoHeader says that the first row is data; columns are then named
+	// column_1 … column_N after the first record's width. Default false: the
+	// first row holds the column names.
+	NoHeader bool
+	// NullValues are the field texts read as NULL; nil means [""], an empty
+	// non-nil slice means none. A quoted field is compared like an unquoted one,
+	// so with the default both an empty field and "" are NULL (as in pandas).
+	NullValues []string
+	// Encoding is the text encoding: utf-8 (default), latin-1 (also iso-8859-1,
+	// latin1) or windows-1252 (cp1252). JSON formats accept it too, though JSON
+	// is UTF-8 by definition.
+	Encoding string
+	// MaxRecordBytes bounds one record's raw size: a longer record is a
+	// RecordError and its memory is not kept. Default 16 MiB.
+	MaxRecordBytes int
+}
+
+// defaultMaxRecordBytes is Options.MaxRecordBytes' default.
+const defaultMaxRecordBytes = 16 << 20
+
+func (o Options) maxRecordBytes() int {
+	if o.MaxRecordBytes > 0 {
+		return o.MaxRecordBytes
+	}
+	return defaultMaxRecordBytes
 }
 
 // Open returns a decoder reading r, which must already be decompressed (see
-// Decompress).
+// Decompress). A CSV header is read at once, so Open may return a read error or
+// an error about the header; an empty input is no error, it gives no columns and
+// no records.
 func Open(r io.Reader, opts Options) (Decoder, error) {
-	return open(r, opts)
-}
-
-func open(r io.Reader, opts Options) (Decoder, error) {
 	switch opts.Format {
 	case "csv", "tsv", "":
 		return newCSV(r, opts)
 	case "jsonl":
-		return newJSONL(r, opts), nil
+		return newJSONL(r, opts)
 	case "json":
-		return newJSONArray(r)
+		return newJSONArray(r, opts)
 	}
 	return nil, fmt.Errorf("unknown format %q: use csv, tsv, jsonl or json", opts.Format)
 }

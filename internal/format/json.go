@@ -2,273 +2,188 @@ package format
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/sluice-data/sluice/internal/record"
+	"golang.org/x/text/encoding/charmap"
 )
 
-// objectReader turns JSON objects into records aligned with a growing column list:
-// keys keep the order of their first appearance; a key missing from a record is
-// NULL; nested objects and arrays become record.JSON.
-type objectReader struct {
-	cols  []string
-	index map[string]int
-}
-
-func newObjectReader() objectReader { return objectReader{index: map[string]int{}} }
-
-// Columns returns the union of keys seen so far.
-func (o *objectReader) Columns() []string { return o.cols }
-
-// object decodes one JSON object (raw) into rec.Values. It returns a reason when
-// raw is not an object.
-func (o *objectReader) object(raw []byte, rec *Record) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return "expected a JSON object", nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil {
-		return "invalid JSON: " + err.Error(), nil
-	}
-	clear(rec.Values)
-	rec.Values = rec.Values[:0]
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return "invalid JSON: " + err.Error(), nil
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return "invalid JSON: " + err.Error(), nil
-		}
-		i, ok := o.index[key]
-		if !ok {
-			i = len(o.cols)
-			o.index[key] = i
-			o.cols = append(o.cols, key)
-		}
-		for len(rec.Values) <= i {
-			rec.Values = append(rec.Values, nil)
-		}
-		val, err := scalar(v)
-		if err != nil {
-			return "invalid JSON: " + err.Error(), nil
-		}
-		rec.Values[i] = val
-	}
-	if _, err := dec.Token(); err != nil {
-		return "invalid JSON: " + err.Error(), nil
-	}
-	if dec.More() {
-		return "unexpected data after the JSON object", nil
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return "unexpected data after the JSON object", nil
-	}
-	return "", nil
-}
-
-// scalar converts one raw JSON value to a record value.
-func scalar(v json.RawMessage) (any, error) {
-	switch v[0] {
-	case '{', '[':
-		var b bytes.Buffer
-		if err := json.Compact(&b, v); err != nil {
-			return nil, err
-		}
-		return record.JSON(b.Bytes()), nil
-	case '"':
-		var s string
-		err := json.Unmarshal(v, &s)
-		return s, err
-	case 't':
-		return true, nil
-	case 'f':
-		return false, nil
-	case 'n':
-		return nil, nil
-	}
-	return json.Number(v), nil
-}
-
-// jsonlDecoder reads JSON Lines: one object per line; blank lines are skipped.
+// jsonlDecoder reads JSON Lines: one object per line. Lines holding only white
+// space are skipped; any other line that is not one JSON object (an array, two
+// objects, invalid JSON) is a RecordError. Offset is exact for UTF-8 input and
+// approximate for single-byte encodings, which are decoded before parsing.
 type jsonlDecoder struct {
 	objectReader
-	br   *bufio.Reader
-	raw  *counter
-	line int64
+	in   *lineReader
 	max  int
+	done bool
 }
 
-func newJSONL(r io.Reader, opts Options) *jsonlDecoder {
-	c := &counter{r: r}
-	d := &jsonlDecoder{objectReader: newObjectReader(), br: bufio.NewReaderSize(c, 64<<10), raw: c, max: opts.MaxRecordBytes}
-	if d.max <= 0 {
-		d.max = 16 << 20
+func newJSONL(r io.Reader, opts Options) (*jsonlDecoder, error) {
+	cm, err := charmapFor(opts.Encoding)
+	if err != nil {
+		return nil, err
 	}
-	if b, err := d.br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
-		d.br.Discard(3)
-	}
-	return d
+	max := opts.maxRecordBytes()
+	return &jsonlDecoder{objectReader: newObjectReader(), in: newLineReader(decodeText(r, cm), max), max: max}, nil
 }
 
-// Offset returns the input bytes consumed.
-func (d *jsonlDecoder) Offset() int64 { return d.raw.n - int64(d.br.Buffered()) }
+// Offset returns the number of input bytes consumed.
+func (d *jsonlDecoder) Offset() int64 { return d.in.offset() }
 
-// Next decodes the next line.
+// Next decodes the next non-blank line.
 func (d *jsonlDecoder) Next(rec *Record) error {
+	if d.done {
+		return io.EOF
+	}
 	for {
-		line, err := d.br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			full := append([]byte(nil), line...)
-			for err == bufio.ErrBufferFull {
-				if len(full) > d.max {
-					return fmt.Errorf("line %d is longer than %d bytes", d.line+1, d.max)
-				}
-				line, err = d.br.ReadSlice('\n')
-				full = append(full, line...)
-			}
-			line = full
-		}
-		if err != nil && err != io.EOF {
-			return err
-		}
-		if len(line) == 0 && err == io.EOF {
-			return io.EOF
-		}
-		d.line++
-		if len(bytes.TrimSpace(line)) == 0 {
+		line, tooLong, err := d.in.next()
+		if err != nil {
+			d.done = true
 			if err == io.EOF {
 				return io.EOF
 			}
+			return fmt.Errorf("reading line %d: %w", d.in.line+1, err)
+		}
+		if tooLong || len(line) > d.max {
+			return &RecordError{Loc: d.in.line, Reason: fmt.Sprintf("line is longer than %d bytes", d.max), Raw: rawText(line)}
+		}
+		b := trimSpace(line)
+		if len(b) == 0 {
 			continue
 		}
-		rec.Loc = d.line
-		reason, _ := d.object(line, rec)
-		if reason != "" {
-			return &RecordError{Loc: d.line, Reason: reason, Raw: truncate(line)}
+		if reason := d.object(b, false, rec); reason != "" {
+			return &RecordError{Loc: d.in.line, Reason: reason, Raw: rawText(b)}
 		}
+		rec.Loc = d.in.line
 		return nil
 	}
 }
 
-// jsonArrayDecoder streams a top-level JSON array of objects element by element
-// (a single top-level object is one record).
+// jsonArrayDecoder streams a top-level JSON array of objects element by element:
+// json.Decoder holds one element at a time, never the whole array. A file that
+// starts with an object instead is read as a sequence of objects (usually just
+// one). An element that is not an object is a RecordError; invalid JSON ends the
+// file with an error that gives the element and the byte offset.
 type jsonArrayDecoder struct {
 	objectReader
-	dec    *json.Decoder
-	raw    *counter
-	n      int64
-	single bool
-	done   bool
-	first  json.RawMessage
+	src   *counter
+	cm    *charmap.Charmap
+	dec   *json.Decoder
+	base  int64 // input bytes before the JSON decoder's first
+	array bool  // in a top-level array, rather than a sequence of objects
+	n     int64 // elements read
+	raw   json.RawMessage
+	max   int
+	done  bool
 }
 
-func newJSONArray(r io.Reader) (*jsonArrayDecoder, error) {
-	c := &counter{r: r}
-	br := bufio.NewReaderSize(c, 64<<10)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
-		br.Discard(3)
+func newJSONArray(r io.Reader, opts Options) (*jsonArrayDecoder, error) {
+	cm, err := charmapFor(opts.Encoding)
+	if err != nil {
+		return nil, err
 	}
-	d := &jsonArrayDecoder{objectReader: newObjectReader(), dec: json.NewDecoder(br), raw: c}
-	d.dec.UseNumber()
-	tok, err := d.dec.Token()
+	br, src := newInput(decodeText(r, cm))
+	d := &jsonArrayDecoder{objectReader: newObjectReader(), src: src, cm: cm, max: opts.maxRecordBytes()}
+	first, err := firstByte(br)
 	if err == io.EOF {
-		d.done = true
+		d.done = true // an empty file: no records
 		return d, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.dec.InputOffset(), err)
+		return nil, fmt.Errorf("reading JSON: %w", err)
 	}
-	switch tok {
-	case json.Delim('['):
-	case json.Delim('{'):
-		// A single object: re-read it whole as the only record.
-		d.single = true
+	d.base = src.n - int64(br.Buffered())
+	d.dec = json.NewDecoder(br)
+	d.dec.UseNumber()
+	switch first {
+	case '[':
+		d.array = true
+		if _, err := d.dec.Token(); err != nil {
+			return nil, d.fail("at the start", err)
+		}
+	case '{':
 	default:
-		return nil, fmt.Errorf("expected a JSON array of objects, found %v; use format jsonl for one object per line", tok)
+		return nil, fmt.Errorf("expected a JSON array of objects, found %q at byte %d; for one object per line use format jsonl", first, d.base)
 	}
 	return d, nil
 }
 
-// Offset returns the input bytes consumed (approximately, by the JSON decoder).
-func (d *jsonArrayDecoder) Offset() int64 { return d.dec.InputOffset() }
+// firstByte skips white space and returns the next byte, leaving it unread.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if !isSpace(c) {
+			return c, br.UnreadByte()
+		}
+	}
+}
+
+// Offset returns the number of input bytes consumed: exact for UTF-8 input,
+// approximate for single-byte encodings.
+func (d *jsonArrayDecoder) Offset() int64 {
+	if d.dec == nil || d.cm != nil {
+		return d.src.n
+	}
+	return d.base + d.dec.InputOffset()
+}
 
 // Next decodes the next element.
 func (d *jsonArrayDecoder) Next(rec *Record) error {
 	if d.done {
 		return io.EOF
 	}
-	if d.single {
-		d.done = true
-		d.n = 1
-		raw, err := d.restOfObject()
-		if err != nil {
-			return err
-		}
-		rec.Loc = 1
-		if reason, _ := d.object(raw, rec); reason != "" {
-			return &RecordError{Loc: 1, Reason: reason, Raw: truncate(raw)}
-		}
-		return nil
-	}
 	if !d.dec.More() {
 		d.done = true
-		if _, err := d.dec.Token(); err != nil {
-			return fmt.Errorf("invalid JSON after record %d (byte %d): %w", d.n, d.dec.InputOffset(), err)
-		}
-		return io.EOF
-	}
-	var raw json.RawMessage
-	if err := d.dec.Decode(&raw); err != nil {
-		d.done = true
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return fmt.Errorf("invalid JSON in record %d at byte %d: %w", d.n+1, se.Offset, err)
-		}
-		return fmt.Errorf("invalid JSON in record %d at byte %d: %w", d.n+1, d.dec.InputOffset(), err)
+		return d.end()
 	}
 	d.n++
-	rec.Loc = d.n
-	if reason, _ := d.object(raw, rec); reason != "" {
-		return &RecordError{Loc: d.n, Reason: reason, Raw: truncate(raw)}
+	if err := d.dec.Decode(&d.raw); err != nil {
+		d.done = true
+		return d.fail(fmt.Sprintf("in element %d", d.n), err)
 	}
+	if len(d.raw) > d.max {
+		return &RecordError{Loc: d.n, Reason: fmt.Sprintf("element is longer than %d bytes", d.max), Raw: rawText(d.raw)}
+	}
+	if reason := d.object(trimSpace(d.raw), true, rec); reason != "" {
+		return &RecordError{Loc: d.n, Reason: reason, Raw: rawText(d.raw)}
+	}
+	rec.Loc = d.n
 	return nil
 }
 
-// restOfObject rebuilds the single top-level object whose '{' was consumed.
-func (d *jsonArrayDecoder) restOfObject() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	first := true
-	for d.dec.More() {
-		tok, err := d.dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.dec.InputOffset(), err)
+// end checks the end of the input: the array's closing bracket, then only white
+// space.
+func (d *jsonArrayDecoder) end() error {
+	where := fmt.Sprintf("after element %d", d.n)
+	if d.array {
+		if _, err := d.dec.Token(); err != nil {
+			return d.fail(where, err)
 		}
-		var v json.RawMessage
-		if err := d.dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.dec.InputOffset(), err)
-		}
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		k, _ := json.Marshal(tok)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
 	}
-	if _, err := d.dec.Token(); err != nil {
-		return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.dec.InputOffset(), err)
+	switch tok, err := d.dec.Token(); {
+	case err == io.EOF:
+		return io.EOF
+	case err != nil:
+		return d.fail(where, err)
+	default:
+		return fmt.Errorf("invalid JSON %s at byte %d: unexpected %v after the end of the array", where, d.base+d.dec.InputOffset(), tok)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+}
+
+// fail describes invalid JSON or a read error, either of which ends the file.
+func (d *jsonArrayDecoder) fail(where string, err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON %s at byte %d: %w", where, d.base+se.Offset, err)
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return fmt.Errorf("invalid JSON %s: %w at byte %d", where, io.ErrUnexpectedEOF, d.src.n)
+	}
+	return fmt.Errorf("reading JSON %s: %w", where, err)
 }
