@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -80,7 +81,7 @@ ALTER TABLE {files}
 		var ph, set []string
 		for _, c := range cols {
 			ph = append(ph, "?")
-			if !contains(key, c) {
+			if !slices.Contains(key, c) {
 				set = append(set, fmt.Sprintf("%s = VALUES(%s)", quoteMy(c), quoteMy(c)))
 			}
 		}

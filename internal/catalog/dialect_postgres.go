@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -64,12 +65,11 @@ CREATE TABLE {api_keys} (
 )`},
 	Upsert: func(table string, cols, key []string) string {
 		var ph, set []string
-		for i, c := range cols {
+		for _, c := range cols {
 			ph = append(ph, "?")
-			if !contains(key, c) {
+			if !slices.Contains(key, c) {
 				set = append(set, fmt.Sprintf("%s = EXCLUDED.%s", c, c))
 			}
-			_ = i
 		}
 		return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
 			table, strings.Join(cols, ", "), strings.Join(ph, ", "), strings.Join(key, ", "), strings.Join(set, ", "))

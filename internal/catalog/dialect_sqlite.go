@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -65,20 +66,11 @@ CREATE TABLE {api_keys} (
 		ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
 		var set []string
 		for _, c := range cols {
-			if !contains(key, c) {
+			if !slices.Contains(key, c) {
 				set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
 			}
 		}
 		return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
 			table, strings.Join(cols, ", "), ph, strings.Join(key, ", "), strings.Join(set, ", "))
 	},
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

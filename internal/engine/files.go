@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/sluice-data/sluice/internal/catalog"
@@ -66,18 +68,10 @@ func (r *run) selectFiles(ctx context.Context, objs []source.Object) ([]todoFile
 				todo = append(todo, todoFile{obj, "replace"})
 			}
 		}
-		sortTodo(todo)
+		slices.SortFunc(todo, func(a, b todoFile) int { return strings.Compare(a.Key, b.Key) })
 		r.files = nil
 	}
 	return todo, nil
-}
-
-func sortTodo(t []todoFile) {
-	for i := 1; i < len(t); i++ {
-		for j := i; j > 0 && t[j].Key < t[j-1].Key; j-- {
-			t[j], t[j-1] = t[j-1], t[j]
-		}
-	}
 }
 
 func (r *run) checksum(ctx context.Context, obj source.Object) (string, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 
 	"github.com/sluice-data/sluice/internal/catalog"
 	"github.com/sluice-data/sluice/internal/sink"
@@ -165,8 +164,7 @@ func (r *run) apply(ctx context.Context) error {
 		return fmt.Errorf("table %s: %w", want.Name, err)
 	}
 	plan := &sink.Plan{
-		Pipeline: r.p.Name, RunID: r.res.ID, Target: want, Existing: r.target, Changes: changes,
-		Stage: st.stage, Mode: mode, LoadedAt: r.e.now(),
+		Target: want, Existing: r.target, Changes: changes, Stage: st.stage, Mode: mode,
 	}
 	if d := r.prog.Dedupe(); d != nil {
 		plan.DedupeKey, plan.KeepFirst = d.Key, d.Keep == "first"
@@ -213,12 +211,4 @@ func idents(ids []spec.Ident) []string {
 		out[i] = id.Name
 	}
 	return out
-}
-
-// rejectRatio is used by tests and summaries.
-func rejectRatio(res *Result) float64 {
-	if res.RowsRead == 0 {
-		return 0
-	}
-	return math.Round(float64(res.RowsRejected)/float64(res.RowsRead)*1e4) / 1e4
 }

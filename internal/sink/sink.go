@@ -11,7 +11,6 @@ package sink
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/sluice-data/sluice/internal/record"
 )
@@ -46,8 +45,6 @@ func (t *Table) Column(name string) (record.Column, bool) {
 
 // Plan is what Apply does with the staged rows.
 type Plan struct {
-	Pipeline  string
-	RunID     string
 	Target    Table  // the table as it must be after the run (columns, key)
 	Existing  *Table // the table as it is; nil when it does not exist yet
 	Changes   []Change
@@ -55,7 +52,6 @@ type Plan struct {
 	Mode      Mode
 	DedupeKey []string // keep one row per key; empty: keep every row
 	KeepFirst bool     // with DedupeKey: keep the first row in input order, else the last
-	LoadedAt  time.Time
 }
 
 // ChangeKind is the kind of a schema change.
@@ -80,7 +76,6 @@ type Change struct {
 type Applied struct {
 	Inserted int64
 	Updated  int64
-	Deleted  int64    // replace: rows of the old table
 	Loaded   int64    // rows now in the target that came from this run
 	Deduped  int64    // staged rows dropped by deduplication
 	RowCount int64    // rows in the target after the run

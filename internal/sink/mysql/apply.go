@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -24,7 +25,7 @@ func (t *tx_) DDL(p *sink.Plan) []string {
 		case sink.AddColumn:
 			out = append(out, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s NULL", name, quote(c.Column.Name), myType(c.Column.Type, false)))
 		case sink.WidenColumn:
-			key := contains(final.Key, c.Column.Name)
+			key := slices.Contains(final.Key, c.Column.Name)
 			null := " NULL"
 			if key {
 				null = " NOT NULL"
@@ -45,7 +46,7 @@ func (t *tx_) DDL(p *sink.Plan) []string {
 func createTable(name string, t sink.Table) string {
 	var defs []string
 	for _, c := range t.Columns {
-		key := contains(t.Key, c.Name)
+		key := slices.Contains(t.Key, c.Name)
 		def := quote(c.Name) + " " + myType(c.Type, key)
 		if key {
 			def += " NOT NULL"
@@ -128,20 +129,15 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	case p.Mode == sink.Replace && recreate:
 		into = quote(final.Name + "__sluice_new")
 		if p.Existing != nil {
-			if err := t.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+name).Scan(&res.Deleted); err != nil {
-				return res, classify(fmt.Errorf("counting replaced rows of %s: %w", final.Name, err))
-			}
 			t.swap = []string{
 				fmt.Sprintf("RENAME TABLE %s TO %s, %s TO %s", name, quote(final.Name+"__sluice_old"), into, name),
 				"DROP TABLE " + quote(final.Name+"__sluice_old"),
 			}
 		}
 	case p.Mode == sink.Replace && p.Existing != nil:
-		r, err := t.tx.ExecContext(ctx, "DELETE FROM "+name)
-		if err != nil {
+		if _, err := t.tx.ExecContext(ctx, "DELETE FROM "+name); err != nil {
 			return res, classify(fmt.Errorf("replacing the rows of %s: %w", final.Name, err))
 		}
-		res.Deleted, _ = r.RowsAffected()
 	}
 	if p.Mode == sink.Merge && p.Existing != nil {
 		var on []string
@@ -157,7 +153,7 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	if p.Mode == sink.Merge {
 		var set []string
 		for _, c := range st.cols {
-			if !contains(final.Key, c.Name) {
+			if !slices.Contains(final.Key, c.Name) {
 				set = append(set, fmt.Sprintf("%s = VALUES(%s)", quote(c.Name), quote(c.Name)))
 			}
 		}
@@ -185,13 +181,4 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	}
 	res.DDL = append(res.DDL, t.swap...)
 	return res, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

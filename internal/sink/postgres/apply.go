@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,7 +46,7 @@ func createTable(name string, t sink.Table) string {
 	var defs []string
 	for _, c := range t.Columns {
 		def := quote(c.Name) + " " + pgType(c.Type)
-		if contains(t.Key, c.Name) {
+		if slices.Contains(t.Key, c.Name) {
 			def += " NOT NULL"
 		}
 		defs = append(defs, def)
@@ -101,7 +102,7 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	if p.Mode == sink.Merge && !replace {
 		var set []string
 		for _, c := range st.cols {
-			if !contains(final.Key, c.Name) {
+			if !slices.Contains(final.Key, c.Name) {
 				set = append(set, fmt.Sprintf("%s = EXCLUDED.%s", quote(c.Name), quote(c.Name)))
 			}
 		}
@@ -141,9 +142,6 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	}
 	res.Deduped = staged - res.Loaded
 	if replace {
-		if err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM "+name).Scan(&res.Deleted); err != nil {
-			return res, classify(fmt.Errorf("counting replaced rows: %w", err))
-		}
 		for _, stmt := range []string{
 			"DROP TABLE " + name,
 			fmt.Sprintf("ALTER TABLE %s RENAME TO %s", into, quote(final.Name)),
@@ -158,13 +156,4 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 		return res, classify(fmt.Errorf("counting rows of %s: %w", final.Name, err))
 	}
 	return res, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

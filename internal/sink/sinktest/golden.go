@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,7 +120,7 @@ func runCase(t *testing.T, s Sink, caseDir string, update bool) {
 			}
 		default:
 			for _, p := range pipelines {
-				if len(st.Run) > 0 && !contains(st.Run, p.Name) {
+				if len(st.Run) > 0 && !slices.Contains(st.Run, p.Name) {
 					continue
 				}
 				res, err := eng.Run(ctx, p, engine.Options{FullRefresh: st.FullRefresh})
@@ -304,15 +305,6 @@ func render(v any) string {
 		return x.UTC().Format(time.RFC3339Nano)
 	}
 	return record.String(v)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // diff shows the first differing lines of two texts.

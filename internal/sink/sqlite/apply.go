@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -59,7 +60,7 @@ func createTable(name string, t sink.Table) string {
 	var defs []string
 	for _, c := range t.Columns {
 		def := quote(c.Name) + " " + declType(c.Type)
-		if contains(t.Key, c.Name) {
+		if slices.Contains(t.Key, c.Name) {
 			def += " NOT NULL"
 		}
 		defs = append(defs, def)
@@ -127,7 +128,7 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 		}
 		var set []string
 		for _, c := range st.cols {
-			if !contains(final.Key, c.Name) {
+			if !slices.Contains(final.Key, c.Name) {
 				set = append(set, fmt.Sprintf("%s = excluded.%s", quote(c.Name), quote(c.Name)))
 			}
 		}
@@ -159,9 +160,6 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 	}
 	res.Deduped = staged - res.Loaded
 	if replace {
-		if err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM "+name).Scan(&res.Deleted); err != nil {
-			return res, fmt.Errorf("counting replaced rows: %w", err)
-		}
 		for _, stmt := range []string{
 			"DROP TABLE " + name,
 			fmt.Sprintf("ALTER TABLE %s RENAME TO %s", into, name),
@@ -181,13 +179,4 @@ func (t *tx_) Apply(ctx context.Context, p *sink.Plan) (sink.Applied, error) {
 func isConstraint(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
