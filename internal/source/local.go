@@ -129,3 +129,28 @@ func (f *atomicFile) Close() error {
 	}
 	return os.Rename(f.Name(), f.final)
 }
+
+// OpenAt opens a local file for random access.
+func (Local) OpenAt(_ context.Context, obj Object) (File, error) {
+	p, err := PathOf(obj.URL)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &localFile{File: f, size: st.Size()}, nil
+}
+
+type localFile struct {
+	*os.File
+	size int64
+}
+
+func (f *localFile) Size() int64 { return f.size }

@@ -114,3 +114,30 @@ func Redact(rawURL string) string {
 	}
 	return u.Redacted()
 }
+
+// File is an object opened for random access, as columnar formats (Parquet) need:
+// the footer first, then the column chunks of one row group at a time.
+type File interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// RandomAccess is implemented by stores that can open an object for random access
+// (local files directly, S3 with ranged GETs).
+type RandomAccess interface {
+	OpenAt(ctx context.Context, obj Object) (File, error)
+}
+
+// OpenAt opens an object for random access.
+func (r *Router) OpenAt(ctx context.Context, obj Object) (File, error) {
+	s, err := r.store(obj.URL)
+	if err != nil {
+		return nil, err
+	}
+	ra, ok := s.(RandomAccess)
+	if !ok {
+		return nil, fmt.Errorf("%s: this storage cannot read objects at random offsets", Redact(obj.URL))
+	}
+	return ra.OpenAt(ctx, obj)
+}
