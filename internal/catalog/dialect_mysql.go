@@ -76,7 +76,11 @@ ALTER TABLE {files}
 	MODIFY url VARCHAR(4096) NOT NULL,
 	ADD COLUMN url_sha256 BINARY(32) AS (UNHEX(SHA2(url, 256))) STORED,
 	DROP PRIMARY KEY,
-	ADD UNIQUE KEY files_pipeline_url (pipeline, url_sha256)`},
+	ADD UNIQUE KEY files_pipeline_url (pipeline, url_sha256)`, `
+CREATE TABLE IF NOT EXISTS {settings} (
+	name VARCHAR(128) PRIMARY KEY,
+	value TEXT NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`},
 	Upsert: func(table string, cols, key []string) string {
 		var ph, set []string
 		for _, c := range cols {

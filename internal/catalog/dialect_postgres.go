@@ -62,6 +62,10 @@ CREATE TABLE {api_keys} (
 	created_at timestamptz NOT NULL,
 	last_used_at timestamptz,
 	revoked_at timestamptz
+)`, `
+CREATE TABLE {settings} (
+	name text PRIMARY KEY,
+	value text NOT NULL
 )`},
 	Upsert: func(table string, cols, key []string) string {
 		var ph, set []string

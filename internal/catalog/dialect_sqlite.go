@@ -61,6 +61,10 @@ CREATE TABLE {api_keys} (
 	created_at TIMESTAMP NOT NULL,
 	last_used_at TIMESTAMP,
 	revoked_at TIMESTAMP
+)`, `
+CREATE TABLE {settings} (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL
 )`},
 	Upsert: func(table string, cols, key []string) string {
 		ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")

@@ -60,6 +60,9 @@ type Options struct {
 	FullRefresh bool   // reload every file, whatever the ledger says
 	DryRun      bool   // do everything, then roll back
 	Trigger     string // what started the run: cli, schedule, s3, api; default cli
+	// RunID names the run; default a new UUIDv7. A caller that must answer before
+	// the run starts (the API's 202) chooses the id itself.
+	RunID string
 }
 
 // Result is a run's outcome.
@@ -102,10 +105,15 @@ func (e *Engine) now() time.Time {
 // (its Status is failed and Error says why); the failed run is recorded in the
 // run history.
 func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Result, error) {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return nil, err
+	runID := opts.RunID
+	if runID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, err
+		}
+		runID = id.String()
 	}
+	var err error
 	if opts.Trigger == "" {
 		opts.Trigger = "cli"
 	}
@@ -117,9 +125,9 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 			p:      p,
 			opts:   opts,
 			staged: staged,
-			log:    e.logger().With("run_id", id.String(), "pipeline", p.Name),
+			log:    e.logger().With("run_id", runID, "pipeline", p.Name),
 			res: &Result{Run: catalog.Run{
-				ID: id.String(), Pipeline: p.Name, Trigger: opts.Trigger, StartedAt: e.now(),
+				ID: runID, Pipeline: p.Name, Trigger: opts.Trigger, StartedAt: e.now(),
 			}, Table: p.Target.Table, DryRun: opts.DryRun},
 		}
 		err = r.execute(ctx)

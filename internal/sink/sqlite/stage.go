@@ -123,7 +123,7 @@ func (s *stage) Write(ctx context.Context, rows [][]any) error {
 			for i, c := range s.cols {
 				var v any
 				if i < len(r) {
-					v = toSQL(r[i], c.Type)
+					v = ToSQL(r[i], c.Type)
 				}
 				s.args = append(s.args, v)
 			}

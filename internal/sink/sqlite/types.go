@@ -78,8 +78,8 @@ const (
 	timestampTZLayout = "2006-01-02 15:04:05.999999Z07:00"
 )
 
-// toSQL converts a value of type t to what SQLite stores.
-func toSQL(v any, t record.Type) any {
+// ToSQL converts a value of type t to what SQLite stores.
+func ToSQL(v any, t record.Type) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
