@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -48,7 +49,7 @@ func LoadProject(dir string, getenv func(string) string) (*Project, error) {
 	}
 	p := &Project{
 		Dir: abs, Version: 1, Database: DefaultDatabase, Storage: DefaultStorage, Pipelines: DefaultPipelines,
-		API: API{Addr: DefaultAPIAddr, MaxRows: DefaultMaxRows},
+		API: API{Addr: DefaultAPIAddr, MaxRows: DefaultMaxRows, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100},
 	}
 	var found []string
 	for _, name := range projectFiles {
@@ -80,6 +81,17 @@ func LoadProject(dir string, getenv func(string) string) (*Project, error) {
 		if v := getenv(o.env); v != "" {
 			*o.dst = v
 		}
+	}
+	for _, o := range []struct {
+		env string
+		dst *string
+	}{{"SLUICE_JWT_ISSUER", &p.API.JWT.Issuer}, {"SLUICE_JWT_AUDIENCE", &p.API.JWT.Audience}, {"SLUICE_JWT_JWKS_URL", &p.API.JWT.JWKSURL}, {"SLUICE_JWT_SCOPES_CLAIM", &p.API.JWT.ScopesClaim}} {
+		if v := getenv(o.env); v != "" {
+			*o.dst = v
+		}
+	}
+	if j := p.API.JWT; j.Issuer != "" && (j.Audience == "" || j.JWKSURL == "") {
+		return nil, fmt.Errorf("api.jwt: issuer is set, so audience and jwks_url must be too (tokens are checked against all three)")
 	}
 	return p, nil
 }
@@ -132,6 +144,57 @@ func decodeProject(p *Project, path string, data []byte, getenv func(string) str
 						}
 						p.API.MaxRows = v
 					}
+				}},
+				{name: "statement_timeout", decode: func(n *yaml.Node) {
+					if s, ok := d.str(n, "api.statement_timeout"); ok {
+						t, err := time.ParseDuration(s)
+						if err != nil || t < 10*time.Millisecond || t > time.Hour {
+							d.errorf(n, "api.statement_timeout: %q is not a duration from 10ms to 1h; write for example 10s", s)
+							return
+						}
+						p.API.StatementTimeout = t
+					}
+				}},
+				{name: "rate_limit", decode: func(n *yaml.Node) {
+					if v, ok := d.number(n, "api.rate_limit"); ok {
+						if v < 0 {
+							d.errorf(n, "api.rate_limit must be 0 (no limit) or more requests a second, found %g", v)
+							return
+						}
+						p.API.RateLimit = v
+					}
+				}},
+				{name: "rate_burst", decode: func(n *yaml.Node) {
+					if v, ok := d.integer(n, "api.rate_burst"); ok {
+						if v < 1 {
+							d.errorf(n, "api.rate_burst must be at least 1, found %d", v)
+							return
+						}
+						p.API.RateBurst = v
+					}
+				}},
+				{name: "cors_origins", decode: func(n *yaml.Node) {
+					if n.Kind != yaml.SequenceNode {
+						d.errorf(n, "api.cors_origins: expected a list of origins such as [\"https://app.example.com\"]")
+						return
+					}
+					for _, item := range n.Content {
+						if s, ok := d.str(item, "api.cors_origins"); ok {
+							if s != "*" && !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
+								d.errorf(item, "api.cors_origins: %q is not an origin; write scheme://host[:port], or * for any", s)
+								continue
+							}
+							p.API.CORSOrigins = append(p.API.CORSOrigins, strings.TrimSuffix(s, "/"))
+						}
+					}
+				}},
+				{name: "jwt", decode: func(n *yaml.Node) {
+					d.mapping(n, "api.jwt", []field{
+						{name: "issuer", decode: d.strTo(&p.API.JWT.Issuer, "api.jwt.issuer")},
+						{name: "audience", decode: d.strTo(&p.API.JWT.Audience, "api.jwt.audience")},
+						{name: "jwks_url", decode: d.strTo(&p.API.JWT.JWKSURL, "api.jwt.jwks_url")},
+						{name: "scopes_claim", decode: d.strTo(&p.API.JWT.ScopesClaim, "api.jwt.scopes_claim")},
+					})
 				}},
 			})
 		}},

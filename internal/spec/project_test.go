@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadProjectDefaults(t *testing.T) {
@@ -16,7 +17,7 @@ func TestLoadProjectDefaults(t *testing.T) {
 	}
 	want := &Project{
 		Dir: dir, Version: 1, Database: "sqlite://./sluice.db", Storage: "file://./data", Pipelines: "./pipelines",
-		API: API{Addr: "127.0.0.1:8080", MaxRows: 1000},
+		API: API{Addr: "127.0.0.1:8080", MaxRows: 1000, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100},
 	}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got %+v\nwant %+v", p, want)
@@ -34,20 +35,20 @@ func TestLoadProject(t *testing.T) {
 	}{
 		{"no file, environment", nil,
 			map[string]string{"SLUICE_DATABASE_URL": "postgres://h/db", "SLUICE_STORAGE_URL": "s3://b/p", "SLUICE_PIPELINES": "s3://b/config/"},
-			Project{Version: 1, Database: "postgres://h/db", Storage: "s3://b/p", Pipelines: "s3://b/config/", API: API{Addr: DefaultAPIAddr, MaxRows: DefaultMaxRows}}},
+			Project{Version: 1, Database: "postgres://h/db", Storage: "s3://b/p", Pipelines: "s3://b/config/", API: API{Addr: DefaultAPIAddr, MaxRows: DefaultMaxRows, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100}}},
 		{"file", map[string]string{"sluice.yaml": full}, nil,
-			Project{Version: 1, Database: "sqlite://./x.db", Storage: "file://./files", Pipelines: "specs", API: API{Addr: "0.0.0.0:9000", MaxRows: 50}}},
+			Project{Version: 1, Database: "sqlite://./x.db", Storage: "file://./files", Pipelines: "specs", API: API{Addr: "0.0.0.0:9000", MaxRows: 50, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100}}},
 		{"file with .yml", map[string]string{"sluice.yml": full}, nil,
-			Project{Version: 1, Database: "sqlite://./x.db", Storage: "file://./files", Pipelines: "specs", API: API{Addr: "0.0.0.0:9000", MaxRows: 50}}},
+			Project{Version: 1, Database: "sqlite://./x.db", Storage: "file://./files", Pipelines: "specs", API: API{Addr: "0.0.0.0:9000", MaxRows: 50, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100}}},
 		{"interpolated", map[string]string{"sluice.yaml": full}, map[string]string{"DB": "mysql://u@h/db"},
-			Project{Version: 1, Database: "mysql://u@h/db", Storage: "file://./files", Pipelines: "specs", API: API{Addr: "0.0.0.0:9000", MaxRows: 50}}},
+			Project{Version: 1, Database: "mysql://u@h/db", Storage: "file://./files", Pipelines: "specs", API: API{Addr: "0.0.0.0:9000", MaxRows: 50, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100}}},
 		{"environment wins over the file", map[string]string{"sluice.yaml": full},
 			map[string]string{"SLUICE_DATABASE_URL": "postgres://h/db", "SLUICE_STORAGE_URL": "s3://b/p", "SLUICE_PIPELINES": "other"},
-			Project{Version: 1, Database: "postgres://h/db", Storage: "s3://b/p", Pipelines: "other", API: API{Addr: "0.0.0.0:9000", MaxRows: 50}}},
+			Project{Version: 1, Database: "postgres://h/db", Storage: "s3://b/p", Pipelines: "other", API: API{Addr: "0.0.0.0:9000", MaxRows: 50, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100}}},
 		{"empty environment does not override", map[string]string{"sluice.yaml": full}, map[string]string{"SLUICE_DATABASE_URL": ""},
-			Project{Version: 1, Database: "sqlite://./x.db", Storage: "file://./files", Pipelines: "specs", API: API{Addr: "0.0.0.0:9000", MaxRows: 50}}},
+			Project{Version: 1, Database: "sqlite://./x.db", Storage: "file://./files", Pipelines: "specs", API: API{Addr: "0.0.0.0:9000", MaxRows: 50, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100}}},
 		{"only version", map[string]string{"sluice.yaml": "version: 1\n"}, nil,
-			Project{Version: 1, Database: DefaultDatabase, Storage: DefaultStorage, Pipelines: DefaultPipelines, API: API{Addr: DefaultAPIAddr, MaxRows: DefaultMaxRows}}},
+			Project{Version: 1, Database: DefaultDatabase, Storage: DefaultStorage, Pipelines: DefaultPipelines, API: API{Addr: DefaultAPIAddr, MaxRows: DefaultMaxRows, StatementTimeout: 10 * time.Second, RateLimit: 50, RateBurst: 100}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +80,7 @@ func TestLoadProjectErrors(t *testing.T) {
 	}{
 		{"unknown keys", map[string]string{"sluice.yaml": "version: 1\ndatabse: x\napi: {max_row: 5}\n"}, []string{
 			`F:2:1: unknown key "databse" in the project file (did you mean "database"?); known keys: version, database, storage, pipelines, api`,
-			`F:3:7: unknown key "max_row" in api (did you mean "max_rows"?); known keys: addr, max_rows`}},
+			`F:3:7: unknown key "max_row" in api (did you mean "max_rows"?); known keys: addr, max_rows, statement_timeout, rate_limit, rate_burst, cors_origins, jwt`}},
 		{"max_rows range", map[string]string{"sluice.yaml": "version: 1\napi: {max_rows: 0}\n"}, []string{
 			`F:2:17: api.max_rows must be from 1 to 100000, found 0`}},
 		{"max_rows too large", map[string]string{"sluice.yaml": "version: 1\napi:\n  max_rows: 100_001\n"}, []string{

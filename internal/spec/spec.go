@@ -83,6 +83,25 @@ type Project struct {
 type API struct {
 	Addr    string // listen address; default 127.0.0.1:8080
 	MaxRows int    // hard cap on one page; default 1000
+	// StatementTimeout bounds every query of the API; default 10s.
+	StatementTimeout time.Duration
+	// RateLimit is the requests a second each key may make (a token bucket of
+	// RateBurst); default 50 and 100; 0 turns limits off.
+	RateLimit float64
+	RateBurst int
+	// CORSOrigins are the browser origins allowed to call the API; default none.
+	CORSOrigins []string
+	// JWT, when Issuer is set, accepts bearer JWTs beside API keys.
+	JWT JWT
+}
+
+// JWT configures tokens from an OIDC issuer. SLUICE_JWT_ISSUER,
+// SLUICE_JWT_AUDIENCE, SLUICE_JWT_JWKS_URL and SLUICE_JWT_SCOPES_CLAIM override it.
+type JWT struct {
+	Issuer      string
+	Audience    string
+	JWKSURL     string
+	ScopesClaim string // default scope
 }
 
 // Pipeline is a decoded pipeline spec.
