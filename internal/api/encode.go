@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -40,10 +41,7 @@ func appendJSON(b []byte, v any, t record.Type) []byte {
 	case record.Decimal:
 		return append(b, x...)
 	case record.JSON:
-		if json.Valid(x) {
-			return append(b, x...)
-		}
-		return appendString(b, string(x))
+		return appendCompactJSON(b, x)
 	case time.Time:
 		b = append(b, '"')
 		b = appendTime(b, x, t.Kind)
@@ -64,11 +62,21 @@ func appendText(b []byte, v any, t record.Type) []byte {
 	case time.Time:
 		return appendTime(b, x, t.Kind)
 	case record.JSON:
-		return append(b, x...)
+		return appendCompactJSON(b, x)
 	case float64:
 		return strconv.AppendFloat(b, x, 'g', -1, 64)
 	}
 	return append(b, record.String(v)...)
+}
+
+// appendCompactJSON appends JSON without insignificant space (PostgreSQL's
+// jsonb adds some), so every database gives the same bytes.
+func appendCompactJSON(b []byte, x record.JSON) []byte {
+	buf := bytes.NewBuffer(b)
+	if err := json.Compact(buf, x); err != nil {
+		return appendString(b, string(x))
+	}
+	return buf.Bytes()
 }
 
 const hexDigits = "0123456789abcdef"

@@ -67,6 +67,16 @@ func (s *sqlBuilder) arg(v any, t record.Type) {
 
 func (s *sqlBuilder) ident(name string) { s.b.WriteString(sink.QuoteIdent(name)) }
 
+// ordered writes a column for ordering and range comparisons. Text compares by
+// code point on every database: SQLite and MySQL (utf8mb4_bin) do so already;
+// PostgreSQL is told to, whatever the database's collation.
+func (s *sqlBuilder) ordered(c *column) {
+	s.ident(c.name)
+	if s.d.name == "postgres" && c.typ.Kind == record.KindText {
+		s.b.WriteString(` COLLATE "C"`)
+	}
+}
+
 func (s *sqlBuilder) table(ds *dataset) {
 	if ds.Schema != "" {
 		s.ident(ds.Schema)
@@ -199,7 +209,7 @@ func (s *sqlBuilder) filter(f filter) {
 	case "like", "ilike":
 		s.like(c, f.op == "ilike", f.args[0].(string))
 	default:
-		s.ident(c.name)
+		s.ordered(c)
 		s.b.WriteString(map[string]string{"eq": " = ", "neq": " <> ", "gt": " > ", "gte": " >= ", "lt": " < ", "lte": " <= "}[f.op])
 		s.arg(f.args[0], c.typ)
 	}
@@ -253,11 +263,11 @@ func (s *sqlBuilder) orderItem(o orderItem) {
 		} else {
 			s.b.WriteString(" IS NULL ASC, ")
 		}
-		s.ident(o.col.name)
+		s.ordered(o.col)
 		s.b.WriteString(dir)
 		return
 	}
-	s.ident(o.col.name)
+	s.ordered(o.col)
 	s.b.WriteString(dir)
 	if o.nullsFirst {
 		s.b.WriteString(" NULLS FIRST")
@@ -288,7 +298,7 @@ func (s *sqlBuilder) keyset(order []orderItem, vals []any, orEqual bool) {
 		}
 	} else {
 		s.b.WriteByte('(')
-		s.ident(col.name)
+		s.ordered(col)
 		if o.desc {
 			s.b.WriteString(" < ")
 		} else {
