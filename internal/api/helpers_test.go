@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -142,4 +143,22 @@ func decodePage(t testing.TB, w *httptest.ResponseRecorder) page {
 		t.Fatalf("decoding %q: %v", w.Body.String(), err)
 	}
 	return p
+}
+
+func base64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func testPipelines(context.Context) ([]*spec.Pipeline, error) {
+	var out []*spec.Pipeline
+	for _, f := range []string{"items.yaml", "events.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", f))
+		if err != nil {
+			return nil, err
+		}
+		p, err := spec.LoadPipeline(f, data, func(string) string { return "" })
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
