@@ -26,6 +26,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzJSONL -fuzztime=$(FUZZTIME) ./internal/format
 	$(GO) test -run='^$$' -fuzz=FuzzLoadPipeline -fuzztime=$(FUZZTIME) ./internal/spec
 	$(GO) test -run='^$$' -fuzz=FuzzCompile -fuzztime=$(FUZZTIME) ./internal/transform
+	$(GO) test -run='^$$' -fuzz=FuzzParseQuery -fuzztime=$(FUZZTIME) ./internal/api
+	$(GO) test -run='^$$' -fuzz=FuzzCursor -fuzztime=$(FUZZTIME) ./internal/api
 
 ## bench: the load benchmark of BENCHMARKS.md
 bench:

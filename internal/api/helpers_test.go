@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/sluice-data/sluice/internal/catalog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -162,3 +163,8 @@ func testPipelines(context.Context) ([]*spec.Pipeline, error) {
 	}
 	return out, nil
 }
+
+type (
+	catalogDataset = catalog.Dataset
+	catalogColumn  = catalog.DatasetColumn
+)

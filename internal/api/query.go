@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sluice-data/sluice/internal/catalog"
 	"github.com/sluice-data/sluice/internal/record"
@@ -187,6 +188,9 @@ func parseQuery(ds *dataset, v url.Values, maxRows int, secret []byte) (*query, 
 
 func parseFilter(c *column, raw string) (filter, *Problem) {
 	f := filter{col: c, raw: c.name + "=" + raw}
+	if !utf8.ValidString(raw) || strings.IndexByte(raw, 0) >= 0 {
+		return f, badRequest("", "filter on %s: values must be UTF-8 text without NUL characters", c.name)
+	}
 	rest := raw
 	if strings.HasPrefix(rest, "not.") {
 		f.not, rest = true, rest[4:]
