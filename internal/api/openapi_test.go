@@ -16,7 +16,11 @@ import (
 func TestOpenAPI(t *testing.T) {
 	b := openBackend(t, "sqlite")
 	b.loadFixtures(t)
-	s := newServer(t, b, func(c *Config) { c.Pipelines = testPipelines; c.Runner = &fakeRunner{}; c.Metrics = http.NotFoundHandler() })
+	s := newServer(t, b, func(c *Config) {
+		c.Pipelines = testPipelines
+		c.Runner = &fakeRunner{}
+		c.Metrics = http.NotFoundHandler()
+	})
 	w := do(s, "GET", "/openapi.json")
 	if w.Code != 200 || w.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("/openapi.json: %d %v", w.Code, w.Header())

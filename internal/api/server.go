@@ -216,7 +216,7 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:=+/-]{1,64}$`)
 
 func newRequestID() string {
 	var b [12]byte
