@@ -170,7 +170,7 @@ func TestPlanShowsFilesAndDDL(t *testing.T) {
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "demo")
-	out, errOut, code := sluice(t, nil, "demo", "--dir", dir)
+	out, errOut, code := sluice(t, nil, "demo", "--dir", dir, "--no-serve")
 	if code != 0 {
 		t.Fatalf("demo: %d\n%s\n%s", code, out, errOut)
 	}
@@ -181,7 +181,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
-	out, _, code = sluice(t, nil, "demo", "--dir", dir)
+	out, _, code = sluice(t, nil, "demo", "--dir", dir, "--no-serve")
 	if code != 0 || !strings.Contains(out, "nothing new to load") {
 		t.Errorf("second demo: %d\n%s", code, out)
 	}

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -17,11 +21,14 @@ import (
 	"github.com/sluice-data/sluice/internal/engine"
 	"github.com/sluice-data/sluice/internal/record"
 	"github.com/sluice-data/sluice/internal/sink/sqlite"
+	"github.com/sluice-data/sluice/internal/spec"
 )
 
 type demoFlags struct {
-	dir  string
-	rows int
+	dir     string
+	rows    int
+	noServe bool
+	addr    string
 }
 
 func init() {
@@ -33,11 +40,16 @@ func init() {
 Writes the demo project (an online shop's customers, orders and events, with a few
 deliberately bad rows) to ./sluice-demo unless it is already there, runs all its
 pipelines into ./sluice-demo/sluice.db, and prints what was loaded. Run it twice to
-see exactly-once loading: the second run finds nothing new.`,
+see exactly-once loading: the second run finds nothing new.
+
+Then it serves the data through the REST API (as 'sluice serve' does) with a fresh
+demo key, and prints curl commands to paste. Ctrl-C stops it; --no-serve skips it.`,
 		flags: func(fs *pflag.FlagSet) any {
 			f := &demoFlags{}
 			fs.StringVar(&f.dir, "dir", "sluice-demo", "where to write the demo project")
 			fs.IntVar(&f.rows, "rows", 3, "sample rows to print per table")
+			fs.BoolVar(&f.noServe, "no-serve", false, "load and print, then exit without serving the API")
+			fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "where to serve the API (a free port is used if this one is taken)")
 			return f
 		},
 		run: runDemo,
@@ -112,7 +124,59 @@ func runDemo(ctx context.Context, env *Env, o any, args []string) error {
 	if failed > 0 {
 		return exitError{1}
 	}
-	return nil
+	if f.noServe {
+		return nil
+	}
+	db.Close()
+	return serveDemo(ctx, &denv, proj, f)
+}
+
+// serveDemo serves the demo project's API with a new demo key and prints curl
+// commands that use it.
+func serveDemo(ctx context.Context, env *Env, proj *spec.Project, f *demoFlags) error {
+	db, err := openDB(ctx, proj)
+	if err != nil {
+		return err
+	}
+	cat := db.Catalog()
+	if keys, err := cat.Keys(ctx); err == nil {
+		for _, k := range keys {
+			if strings.HasPrefix(k.Name, "demo-") && k.RevokedAt == nil {
+				cat.RevokeKey(ctx, k.ID, time.Now())
+			}
+		}
+	}
+	_, key, err := cat.CreateKey(ctx, "demo-"+time.Now().UTC().Format("20060102T150405"), []string{"read", "run"}, time.Now())
+	db.Close()
+	if err != nil {
+		return err
+	}
+	proj.API.Addr = f.addr
+	if ln, err := net.Listen("tcp", f.addr); err != nil {
+		proj.API.Addr = "127.0.0.1:0"
+	} else {
+		ln.Close()
+	}
+	w := env.Stdout
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	log, _ := newServerLogger(env.Stderr, "warn")
+	return serveProject(ctx, env, proj, serveOptions{
+		scheduler: true, watch: true, watchInterval: 2 * time.Second, grace: 30 * time.Second, log: log,
+		ready: func(addr string) {
+			base := "http://" + addr
+			auth := fmt.Sprintf(`-H "Authorization: Bearer %s"`, key)
+			fmt.Fprintf(w, "\nServing the API on %s with a demo key (scopes read, run). Try:\n\n", base)
+			fmt.Fprintf(w, "  curl -s %s %s/v1/datasets\n", auth, base)
+			fmt.Fprintf(w, "  curl -s %s '%s/v1/datasets/orders/rows?status=eq.shipped&order=amount.desc&limit=5'\n", auth, base)
+			fmt.Fprintf(w, "  curl -s %s '%s/v1/datasets/customers/rows?country=in.(DE,FR)&select=customer_id,name,country&limit=3'\n", auth, base)
+			fmt.Fprintf(w, "  curl -s %s -H 'Accept: text/csv' '%s/v1/datasets/orders/rows?limit=10'\n", auth, base)
+			fmt.Fprintf(w, "  curl -s %s %s/v1/runs?limit=3\n", auth, base)
+			fmt.Fprintf(w, "  curl -s %s -X POST %s/v1/pipelines/orders/runs\n", auth, base)
+			fmt.Fprintf(w, "\nThe API's documentation: %s/docs. Drop a CSV into %s to watch it load. Ctrl-C stops.\n",
+				base, filepath.Join(proj.Dir, "data", "incoming", "orders"))
+		},
+	})
 }
 
 // printTables prints each dataset's size and first rows.
