@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -158,10 +159,15 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 		return err
 	}
 	defer db.Close()
-	if sdb, ok := db.Catalog().DB(), true; ok {
-		sdb.SetMaxIdleConns(16)
-		sdb.SetConnMaxIdleTime(5 * time.Minute)
+	// Many requests, few connections: a database on a small machine answers
+	// faster with a handful of busy connections than with one per request.
+	sdb := db.Catalog().DB()
+	conns := max(4, 2*runtime.GOMAXPROCS(0))
+	if db.Catalog().Dialect().Name != "sqlite" {
+		sdb.SetMaxOpenConns(conns + 2) // + room for runs
+		sdb.SetMaxIdleConns(conns + 2)
 	}
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
 	secret, err := cursorSecret(ctx, env, db)
 	if err != nil {
 		return err
