@@ -19,7 +19,7 @@ var emfUnits = []string{"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kil
 type emfDoc struct {
 	root       map[string]any
 	namespace  string
-	dims       map[string]string   // every dimension key → its value
+	dims       map[string]string    // every dimension key → its value
 	metrics    map[string][]float64 // metric name → values
 	units      map[string]string
 	dimsOf     map[string][]string // metric name → its dimension set
