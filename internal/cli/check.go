@@ -116,7 +116,7 @@ func runPlan(ctx context.Context, env *Env, o any, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, _ := newLogger(env.Stderr, "warn", false)
+	log, _ := newLogger(env, env.Stderr, "warn", "", false)
 	db, err := openDB(ctx, proj)
 	if err != nil {
 		return err

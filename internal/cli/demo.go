@@ -80,7 +80,7 @@ func runDemo(ctx context.Context, env *Env, o any, args []string) error {
 	}
 	defer db.Close()
 	tty := env.isTerminal(env.Stderr)
-	log, _ := newLogger(env.Stderr, "warn", tty)
+	log, _ := newLogger(env, env.Stderr, "warn", "", tty)
 	eng := newEngine(proj, db, log)
 	if tty {
 		bar := newProgressBar(env.Stderr)

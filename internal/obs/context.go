@@ -127,3 +127,20 @@ func (h *ContextHandler) WithGroup(name string) slog.Handler {
 	}
 	return &ContextHandler{next: h.next.WithGroup(name), keys: h.keys, grouped: true}
 }
+
+// With returns l with the attributes that ctx carries and attrs attached (attrs
+// win over ctx's on equal keys), for code that logs without passing a context:
+// a run's logger, say, whose every line then carries the request or Lambda
+// invocation that started it.
+func With(ctx context.Context, l *slog.Logger, attrs ...slog.Attr) *slog.Logger {
+	merged := WithAttrs(WithAttrs(context.Background(), AttrsFrom(ctx)...), attrs...)
+	as := AttrsFrom(merged)
+	if len(as) == 0 {
+		return l
+	}
+	args := make([]any, len(as))
+	for i, a := range as {
+		args[i] = a
+	}
+	return l.With(args...)
+}

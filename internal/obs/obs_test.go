@@ -210,3 +210,23 @@ func TestHandlerConformance(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestWith(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	base, err := NewLogger(&buf, LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithAttrs(context.Background(), slog.String(KeyAWSRequestID, "a1"), slog.String(KeyPipeline, "old"))
+	log := With(ctx, base, slog.String(KeyRunID, "r1"), slog.String(KeyPipeline, "orders"))
+	log.Info("no context")
+	log.InfoContext(ctx, "with context")
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		for _, want := range []string{`"aws_request_id":"a1"`, `"run_id":"r1"`, `"pipeline":"orders"`} {
+			if !strings.Contains(line, want) || strings.Count(line, `"pipeline"`) != 1 || strings.Count(line, `"aws_request_id"`) != 1 {
+				t.Errorf("%s: want %s once", line, want)
+			}
+		}
+	}
+}

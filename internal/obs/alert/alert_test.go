@@ -152,7 +152,7 @@ func TestStale(t *testing.T) {
 	step(t, e, w)
 	clk.Set(t0.Add(27 * time.Hour))
 	got := step(t, e, w, "firing orders-stale orders")
-	if got[0].Value != (27 * time.Hour).Seconds() || got[0].Threshold != (26 * time.Hour).Seconds() || !got[0].Since.Equal(clk.Now()) {
+	if got[0].Value != (27*time.Hour).Seconds() || got[0].Threshold != (26*time.Hour).Seconds() || !got[0].Since.Equal(clk.Now()) {
 		t.Errorf("firing: %+v", got[0])
 	}
 	clk.Set(t0.Add(28 * time.Hour))
