@@ -101,3 +101,24 @@ func TestTrend(t *testing.T) {
 		t.Errorf("unknown run: %q", got)
 	}
 }
+
+func TestValidateAlerts(t *testing.T) {
+	t.Parallel()
+	dir := writeProject(t, map[string]string{
+		"sluice.yaml": "version: 1\nalerts:\n  rules:\n    - {name: stale, when: stale, pipeline: ordres, after: 1d}\n" +
+			"    - {name: bad, when: reject_ratio, above: 2}\n",
+		"pipelines/orders.yaml": ordersSpec,
+	})
+	out, _, code := sluice(t, nil, "validate", "-p", dir)
+	if code != 1 || !strings.Contains(out, `sluice.yaml:5:46: alerts.rules[1].above must be a ratio from 0 to 1`) {
+		t.Errorf("validate: %d\n%s", code, out)
+	}
+	dir = writeProject(t, map[string]string{
+		"sluice.yaml":           "version: 1\nalerts:\n  rules:\n    - {name: stale, when: stale, pipeline: ordres, after: 1d}\n",
+		"pipelines/orders.yaml": ordersSpec,
+	})
+	out, _, code = sluice(t, nil, "validate", "-p", dir)
+	if code != 1 || !strings.Contains(out, `sluice.yaml:4:44: alert rule stale watches pipeline "ordres", which does not exist (did you mean "orders"?)`) {
+		t.Errorf("validate: %d\n%s", code, out)
+	}
+}

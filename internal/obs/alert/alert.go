@@ -164,6 +164,23 @@ func (e *Evaluator) Evaluate(ctx context.Context) ([]Alert, error) {
 	return sent, errors.Join(errs...)
 }
 
+// Run evaluates the rules every interval (a minute, say) until ctx ends,
+// logging failures. Call Evaluate after each run as well.
+func (e *Evaluator) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := e.Evaluate(ctx); err != nil && ctx.Err() == nil {
+				e.o.Logger.WarnContext(ctx, "evaluating alerts", "error", err)
+			}
+		}
+	}
+}
+
 // Firing returns the alerts firing now (as of the last evaluation).
 func (e *Evaluator) Firing() []Alert {
 	e.mu.Lock()

@@ -63,6 +63,7 @@ type Metrics struct {
 	coldStarts  int                         // since the last Flush
 	lastSuccess map[string]time.Time        // pipeline → last succeeded run, kept across flushes
 	window      requestWindow               // recent requests, for the api_5xx_ratio alert
+	dbFunc      func() int                  // reads the connections in use at scrape and flush time
 
 	reg          *prometheus.Registry
 	rowsRead     *prometheus.CounterVec
@@ -251,6 +252,26 @@ func (m *Metrics) DBConnections(inUse int) {
 	m.dbInUse = &v
 }
 
+// DBConnectionsFunc makes the recorder read the connections in use from f
+// (sql.DB.Stats().InUse, say) on every scrape of /metrics and every Flush.
+func (m *Metrics) DBConnectionsFunc(f func() int) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.dbFunc = f
+}
+
+func (m *Metrics) readDB() {
+	m.mu.Lock()
+	f := m.dbFunc
+	m.mu.Unlock()
+	if f != nil {
+		m.DBConnections(f())
+	}
+}
+
 // ColdStart records the first invocation of a Lambda execution environment.
 func (m *Metrics) ColdStart() {
 	if m == nil {
@@ -274,7 +295,11 @@ func (m *Metrics) RequestCounts(since time.Time) (total, serverErrors int64) {
 
 // Handler serves the Prometheus metrics (text exposition format) for /metrics.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.readDB()
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Registry returns the Prometheus registry, for collectors of other packages.
@@ -289,6 +314,7 @@ func (m *Metrics) Flush(w io.Writer) error {
 	if m == nil {
 		return nil
 	}
+	m.readDB()
 	m.mu.Lock()
 	now := m.now()
 	groups := m.groups(now)

@@ -43,7 +43,7 @@ func record(m *Metrics) {
 	m.Request("GET /v1/datasets", 200, 8*time.Millisecond)
 	m.Request("GET /v1/datasets", 503, 30*time.Millisecond)
 	m.Request("", 404, time.Millisecond)
-	m.DBConnections(3)
+	m.DBConnectionsFunc(func() int { return 3 })
 	m.ColdStart()
 }
 
@@ -119,14 +119,16 @@ func TestFlushEMF(t *testing.T) {
 		t.Errorf("ColdStart dimensions: %v", global.dimsOf["ColdStart"])
 	}
 
-	// A second flush says only how long ago each pipeline last succeeded.
+	// A second flush says only how long ago each pipeline last succeeded, and
+	// the connections in use, which DBConnectionsFunc reads at every flush.
 	c.Add(50 * time.Second)
 	buf.Reset()
 	if err := m.Flush(&buf); err != nil {
 		t.Fatal(err)
 	}
 	docs = parseEMF(t, buf.String())
-	if len(docs) != 1 || !slices.Equal(docs[0].metrics["SecondsSinceLastSuccess"], []float64{60}) || len(docs[0].metrics) != 1 {
+	if len(docs) != 2 || !slices.Equal(docs[0].metrics["SecondsSinceLastSuccess"], []float64{60}) || len(docs[0].metrics) != 1 ||
+		!slices.Equal(docs[1].metrics["DBConnectionsInUse"], []float64{3}) || len(docs[1].metrics) != 1 {
 		t.Errorf("second flush:\n%s", buf.String())
 	}
 }
