@@ -291,3 +291,25 @@ func TestWebhookErrorHidesURL(t *testing.T) {
 		t.Errorf("error: %v", err)
 	}
 }
+
+func TestRunLoop(t *testing.T) {
+	t.Parallel()
+	c := openCatalog(t)
+	w := newWebhook(t)
+	addRun(t, c, catalog.Run{Pipeline: "orders", Status: catalog.StatusFailed, FinishedAt: t0})
+	e := New(spec.Alerts{Webhook: w.srv.URL, Rules: []spec.AlertRule{{Name: "f", When: spec.AlertRunFailed}}}, Options{Runs: c})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		e.Run(ctx, 5*time.Millisecond)
+		close(done)
+	}()
+	for len(e.Firing()) == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if got := w.take(); len(got) != 1 || got[0].Status != StatusFiring {
+		t.Errorf("notifications: %+v", got)
+	}
+}
