@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/sluice-data/sluice/internal/catalog"
+	"github.com/sluice-data/sluice/internal/obs"
 	"github.com/sluice-data/sluice/internal/sink"
 	"github.com/sluice-data/sluice/internal/source"
 	"github.com/sluice-data/sluice/internal/spec"
@@ -254,6 +255,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		}
 		ctx := context.WithValue(r.Context(), routeKey{}, name)
+		ctx = obs.WithAttrs(ctx, slog.String(obs.KeyRequestID, id), slog.String(obs.KeyMethod, r.Method), slog.String(obs.KeyRoute, name))
 		r = r.WithContext(ctx)
 		log := s.log.With("request_id", id, "method", r.Method, "route", name)
 		defer func() {

@@ -75,6 +75,9 @@ func runValidate(_ context.Context, env *Env, o any, args []string) error {
 			n++
 			collect(engine.Compile(p))
 		}
+		if len(args) == 0 {
+			collect(spec.CheckAlerts(proj, ps))
+		}
 	}
 	sort.SliceStable(problems, func(i, j int) bool {
 		a, b := problems[i].Pos, problems[j].Pos
@@ -113,7 +116,7 @@ func runPlan(ctx context.Context, env *Env, o any, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, _ := newLogger(env.Stderr, "warn", false)
+	log, _ := newLogger(env, env.Stderr, "warn", "", false)
 	db, err := openDB(ctx, proj)
 	if err != nil {
 		return err

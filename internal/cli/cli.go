@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"github.com/sluice-data/sluice/internal/obs"
 )
 
 // Env is what a command sees of the world.
@@ -106,7 +108,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		fmt.Fprintf(stderr, "sluice %s: %s\nRun 'sluice %s --help' for usage.\n", c.name, ue.msg, c.name)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "sluice %s: %v\n", c.name, err)
+		fmt.Fprintf(stderr, "sluice %s: %s\n", c.name, obs.Redact(err.Error()))
 		return 1
 	}
 }

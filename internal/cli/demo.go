@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, env *Env, o any, args []string) error {
 	}
 	defer db.Close()
 	tty := env.isTerminal(env.Stderr)
-	log, _ := newLogger(env.Stderr, "warn", tty)
+	log, _ := newLogger(env, env.Stderr, "warn", "", tty)
 	eng := newEngine(proj, db, log)
 	if tty {
 		bar := newProgressBar(env.Stderr)
@@ -160,7 +160,7 @@ func serveDemo(ctx context.Context, env *Env, proj *spec.Project, f *demoFlags) 
 	w := env.Stdout
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	log, _ := newServerLogger(env.Stderr, "warn")
+	log, _ := newServerLogger(env, "warn", "")
 	return serveProject(ctx, env, proj, serveOptions{
 		scheduler: true, watch: true, watchInterval: 2 * time.Second, grace: 30 * time.Second, log: log,
 		ready: func(addr string) {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/sluice-data/sluice/internal/engine"
+	"github.com/sluice-data/sluice/internal/obs"
 )
 
 type runFlags struct {
@@ -23,6 +24,7 @@ type runFlags struct {
 	dryRun      bool
 	json        bool
 	logLevel    string
+	logFormat   string
 	lockWait    time.Duration
 }
 
@@ -45,7 +47,8 @@ Exit status is 0 only when every run succeeded.`,
 			fs.BoolVar(&f.fullRefresh, "full-refresh", false, "reload every file, even those already in the ledger")
 			fs.BoolVar(&f.dryRun, "dry-run", false, "do everything, then roll back: nothing is committed")
 			fs.BoolVar(&f.json, "json", false, "print one JSON summary object per pipeline on stdout")
-			fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+			fs.StringVar(&f.logLevel, "log-level", "", "log level: debug, info, warn, error (default $SLUICE_LOG_LEVEL, else info; warn on a terminal, where a progress bar shows)")
+			fs.StringVar(&f.logFormat, "log-format", "", "log format: auto (text on a terminal, else JSON lines), json, text (default $SLUICE_LOG_FORMAT, else auto)")
 			fs.DurationVar(&f.lockWait, "lock-wait", 30*time.Second, "how long to wait for another run of the same pipeline to finish")
 			return f
 		},
@@ -64,7 +67,7 @@ func runRun(ctx context.Context, env *Env, o any, args []string) error {
 		return err
 	}
 	tty := env.isTerminal(env.Stderr)
-	log, err := newLogger(env.Stderr, f.logLevel, tty)
+	log, err := newLogger(env, env.Stderr, f.logLevel, f.logFormat, tty)
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -156,15 +159,20 @@ func printSummary(w io.Writer, results []*engine.Result) {
 	}
 }
 
-func newLogger(w io.Writer, level string, tty bool) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
+// newLogger returns the logger of a command: level and format come from the
+// flags, else from SLUICE_LOG_LEVEL and SLUICE_LOG_FORMAT (in Lambda, from the
+// function's log configuration). Without a level anywhere, a terminal shows only
+// warnings and errors: the progress bar tells the rest.
+func newLogger(env *Env, w io.Writer, level, format string, tty bool) (*slog.Logger, error) {
+	o := obs.LogOptionsFromEnv(obs.LogOptions{Level: level, Format: format, Terminal: tty}, env.Getenv)
+	if o.Level == "" && tty && !o.Lambda {
+		o.Level = "warn"
 	}
-	if tty && l < slog.LevelWarn {
-		l = slog.LevelWarn // the progress bar tells the story on a terminal
+	log, err := obs.NewLogger(w, o)
+	if err != nil {
+		return nil, fmt.Errorf("bad log configuration: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return log, nil
 }
 
 // progressBar draws one updating line on a terminal.

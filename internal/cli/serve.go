@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,7 +17,11 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/sluice-data/sluice/internal/api"
+	"github.com/sluice-data/sluice/internal/catalog"
 	"github.com/sluice-data/sluice/internal/engine"
+	"github.com/sluice-data/sluice/internal/obs"
+	"github.com/sluice-data/sluice/internal/obs/alert"
+	"github.com/sluice-data/sluice/internal/obs/metrics"
 	"github.com/sluice-data/sluice/internal/serve"
 	"github.com/sluice-data/sluice/internal/sink"
 	"github.com/sluice-data/sluice/internal/source"
@@ -34,6 +37,7 @@ type serveFlags struct {
 	watchInterval time.Duration
 	grace         time.Duration
 	logLevel      string
+	logFormat     string
 }
 
 func init() {
@@ -61,7 +65,8 @@ table as it was.`,
 			fs.BoolVar(&f.noWatch, "no-watch", false, "do not start pipelines when files land")
 			fs.DurationVar(&f.watchInterval, "watch-interval", 2*time.Second, "how often local source folders are listed for new files")
 			fs.DurationVar(&f.grace, "grace", 30*time.Second, "how long running runs may finish at shutdown")
-			fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+			fs.StringVar(&f.logLevel, "log-level", "", "log level: debug, info, warn, error (default $SLUICE_LOG_LEVEL, else info)")
+			fs.StringVar(&f.logFormat, "log-format", "", "log format: auto, json, text (default $SLUICE_LOG_FORMAT, else json unless on a terminal)")
 			return f
 		},
 		run: runServe,
@@ -77,7 +82,7 @@ func runServe(ctx context.Context, env *Env, o any, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, err := newServerLogger(env.Stderr, f.logLevel)
+	log, err := newServerLogger(env, f.logLevel, f.logFormat)
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -92,12 +97,15 @@ func runServe(ctx context.Context, env *Env, o any, args []string) error {
 	})
 }
 
-func newServerLogger(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
+// newServerLogger logs every request and run: info by default, even on a
+// terminal.
+func newServerLogger(env *Env, level, format string) (*slog.Logger, error) {
+	o := obs.LogOptionsFromEnv(obs.LogOptions{Level: level, Format: format, Terminal: env.isTerminal(env.Stderr)}, env.Getenv)
+	log, err := obs.NewLogger(env.Stderr, o)
+	if err != nil {
+		return nil, fmt.Errorf("bad log configuration: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return log, nil
 }
 
 type serveOptions struct {
@@ -175,6 +183,20 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 	storage := source.NewRouter()
 	eng := newEngine(proj, db, log)
 	eng.Storage = storage
+	m := metrics.New(metrics.Options{Namespace: env.Getenv(metrics.EnvNamespace)})
+	m.DBConnectionsFunc(func() int { return sdb.Stats().InUse })
+	eng.Metrics = m
+	names := make([]string, len(pipelines))
+	for i, p := range pipelines {
+		names[i] = p.Name
+		if runs, err := db.Catalog().Runs(ctx, catalog.RunFilter{Pipeline: p.Name, Status: catalog.StatusSucceeded, Limit: 1}); err == nil && len(runs) > 0 {
+			m.LastSuccess(p.Name, runs[0].FinishedAt)
+		}
+	}
+	var alerts *alert.Evaluator
+	if len(proj.Alerts.Rules) > 0 {
+		alerts = alert.New(proj.Alerts, alert.Options{Runs: db.Catalog(), Requests: m, Pipelines: func() []string { return names }, Logger: log})
+	}
 	loadPipelines := func(context.Context) ([]*spec.Pipeline, error) { return spec.LoadPipelines(proj, env.Getenv) }
 
 	var srv *api.Server
@@ -183,13 +205,21 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 		if srv != nil {
 			srv.InvalidateDatasets()
 		}
+		if res != nil && res.Status == catalog.StatusSucceeded {
+			m.LastSuccess(res.Pipeline, res.FinishedAt)
+		}
+		if alerts != nil {
+			if _, err := alerts.Evaluate(context.Background()); err != nil {
+				log.Warn("evaluating alerts", "error", err)
+			}
+		}
 	}
 	sched := &serve.Scheduler{Worker: worker, Parse: parseSchedule, Logger: log}
 	cfg := api.Config{
 		DB: db, Project: proj, Pipelines: loadPipelines, Storage: storage, Runner: worker.Runner(),
 		NoAuth: o.noAuth, Secret: secret, StatementTimeout: proj.API.StatementTimeout,
 		RateLimit: proj.API.RateLimit, RateBurst: proj.API.RateBurst, CORSOrigins: proj.API.CORSOrigins,
-		Logger: log, Version: version(),
+		Logger: log, Version: version(), Observe: m.Request, Metrics: m.Handler(),
 	}
 	if o.scheduler {
 		cfg.NextRun = sched.Next
@@ -228,6 +258,9 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 				log.Error("scheduler stopped", "error", err)
 			}
 		}()
+	}
+	if alerts != nil {
+		go alerts.Run(bg, time.Minute)
 	}
 	if o.watch {
 		w := &serve.Watcher{Worker: worker, Storage: storage, StorageURL: eng.StorageURL, Interval: o.watchInterval, Logger: log}

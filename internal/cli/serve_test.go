@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluice-data/sluice/internal/obs"
 )
 
 const serveProjectYAML = "version: 1\ndatabase: sqlite://./s.db\nstorage: file://./data\npipelines: ./pipelines\n"
@@ -94,7 +96,12 @@ func TestServe(t *testing.T) {
 	if out, _, _ := sluice(t, nil, "keys", "list", "--project", dir); !strings.Contains(out, "ops") || strings.Contains(out, key) {
 		t.Errorf("keys list: %s", out)
 	}
-	base, stop := startServe(t, dir, serveOptions{watch: true, watchInterval: 50 * time.Millisecond, grace: 5 * time.Second})
+	logs := &syncBuffer{}
+	logger, err := obs.NewLogger(logs, obs.LogOptions{Format: "json", Level: "debug"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop := startServe(t, dir, serveOptions{watch: true, watchInterval: 50 * time.Millisecond, grace: 5 * time.Second, log: logger})
 	if code, _ := call(t, "GET", base+"/v1/datasets", ""); code != 401 {
 		t.Errorf("no key: %d", code)
 	}
@@ -128,12 +135,68 @@ func TestServe(t *testing.T) {
 	}
 	// Revoked keys stop working (within the cache's 5 s).
 	sluice(t, nil, "keys", "revoke", "--project", dir, "ops")
+	// Prometheus metrics count the requests.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(mb), `sluice_http_requests_total{route="GET /v1/datasets/{dataset}",status="2xx"}`) || !strings.Contains(string(mb), "sluice_runs_total") {
+		t.Errorf("/metrics lacks request or run counts:\n%s", mb)
+	}
 	if err := stop(); err != nil {
 		t.Errorf("shutdown: %v", err)
+	}
+	// Every log line is JSON; request lines carry their id, route and status;
+	// run lines their run id and pipeline; the key appears nowhere.
+	requests, runs := 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if strings.Contains(line, key) || strings.Contains(line, key[3:]) {
+			t.Errorf("the API key is in the logs: %s", line)
+		}
+		switch m["msg"] {
+		case "request":
+			requests++
+			for _, k := range []string{"request_id", "route", "status", "method", "duration_ms"} {
+				if _, ok := m[k]; !ok {
+					t.Errorf("request line without %s: %s", k, line)
+				}
+			}
+		case "run finished":
+			runs++
+			if m["run_id"] == nil || m["pipeline"] != "drops" {
+				t.Errorf("run line: %s", line)
+			}
+		}
+	}
+	if requests == 0 || runs == 0 {
+		t.Errorf("%d request lines, %d run lines", requests, runs)
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Errorf("still serving after shutdown")
 	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func waitRows(t *testing.T, base, key, ds string, n float64) {

@@ -16,6 +16,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sluice-data/sluice/internal/catalog"
+	"github.com/sluice-data/sluice/internal/obs"
+	"github.com/sluice-data/sluice/internal/obs/metrics"
 	"github.com/sluice-data/sluice/internal/sink"
 	"github.com/sluice-data/sluice/internal/source"
 	"github.com/sluice-data/sluice/internal/spec"
@@ -42,6 +44,13 @@ type Engine struct {
 	// each file's end) from the goroutine running the pipeline.
 	Progress func(Progress)
 	Now      func() time.Time // default time.Now
+	// Metrics records every finished run that is not a dry run; default none.
+	Metrics RunRecorder
+}
+
+// RunRecorder records finished runs; *metrics.Metrics is one.
+type RunRecorder interface {
+	RunFinished(pipeline, status string, c metrics.RunCounts, d time.Duration)
 }
 
 // Progress is a snapshot of a running pipeline.
@@ -117,6 +126,9 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 	if opts.Trigger == "" {
 		opts.Trigger = "cli"
 	}
+	// Every line of the run carries its id and pipeline, and what the context
+	// carries (the API request or Lambda invocation that started it).
+	log := obs.With(ctx, e.logger(), slog.String(obs.KeyRunID, runID), slog.String(obs.KeyPipeline, p.Name))
 	var r *run
 	staged := false // set when a direct stage asked for a staging table
 	for attempt := 1; ; attempt++ {
@@ -125,7 +137,7 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 			p:      p,
 			opts:   opts,
 			staged: staged,
-			log:    e.logger().With("run_id", runID, "pipeline", p.Name),
+			log:    log,
 			res: &Result{Run: catalog.Run{
 				ID: runID, Pipeline: p.Name, Trigger: opts.Trigger, StartedAt: e.now(),
 			}, Table: p.Target.Table, DryRun: opts.DryRun},
@@ -156,9 +168,12 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 	res.FinishedAt = e.now()
 	res.DurationMS = res.FinishedAt.Sub(res.StartedAt).Milliseconds()
 	if err != nil {
+		// Errors can quote a database URL with its password: never store or
+		// print one.
+		err = redactedError{err}
 		res.Status = catalog.StatusFailed
 		res.Error = err.Error()
-		r.log.Error("run failed", "error", err)
+		defer r.finish(err)
 		// A run that never got its lock did not start: it is not recorded (with
 		// SQLite, the lock holder would also block the write).
 		if !opts.DryRun && !errors.Is(err, sink.ErrLocked) {
@@ -171,6 +186,7 @@ func (e *Engine) Run(ctx context.Context, p *spec.Pipeline, opts Options) (*Resu
 		}
 		return res, err
 	}
+	r.finish(nil)
 	return res, nil
 }
 

@@ -79,6 +79,7 @@ func (w *rejectWriter) Close() error {
 // reject records one rejected row and counts it.
 func (r *run) reject(ctx context.Context, file string, loc int64, formatName, column, reason, value, raw string) error {
 	r.res.RowsRejected++
+	r.countReason(column, reason, value)
 	rj := &Reject{File: file, Column: column, Reason: reason, Value: value, Raw: raw}
 	if formatName == "json" {
 		rj.Record = loc

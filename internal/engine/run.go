@@ -28,6 +28,7 @@ type run struct {
 	staged   bool       // never write straight into the target
 	final    sink.Table // the target after apply
 	rowCount int64
+	reasons  map[rejectReason]int64 // rejected rows by reason, logged when the run ends
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -124,9 +125,6 @@ func (r *run) execute(ctx context.Context) error {
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
-	r.log.Info("run committed", "files", r.res.Files, "rows_read", r.res.RowsRead, "rows_loaded", r.res.RowsLoaded,
-		"rows_inserted", r.res.RowsInserted, "rows_updated", r.res.RowsUpdated,
-		"rows_rejected", r.res.RowsRejected, "rows_filtered", r.res.RowsFiltered)
 	return nil
 }
 

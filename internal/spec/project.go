@@ -198,6 +198,7 @@ func decodeProject(p *Project, path string, data []byte, getenv func(string) str
 				}},
 			})
 		}},
+		{name: "alerts", decode: func(n *yaml.Node) { d.alerts(n, &p.Alerts) }},
 	})
 	return d.err()
 }

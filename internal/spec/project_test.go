@@ -79,7 +79,7 @@ func TestLoadProjectErrors(t *testing.T) {
 		want  []string // complete messages; "F" stands for the project file's path
 	}{
 		{"unknown keys", map[string]string{"sluice.yaml": "version: 1\ndatabse: x\napi: {max_row: 5}\n"}, []string{
-			`F:2:1: unknown key "databse" in the project file (did you mean "database"?); known keys: version, database, storage, pipelines, api`,
+			`F:2:1: unknown key "databse" in the project file (did you mean "database"?); known keys: version, database, storage, pipelines, api, alerts`,
 			`F:3:7: unknown key "max_row" in api (did you mean "max_rows"?); known keys: addr, max_rows, statement_timeout, rate_limit, rate_burst, cors_origins, jwt`}},
 		{"max_rows range", map[string]string{"sluice.yaml": "version: 1\napi: {max_rows: 0}\n"}, []string{
 			`F:2:17: api.max_rows must be from 1 to 100000, found 0`}},

@@ -77,6 +77,7 @@ type Project struct {
 	Storage   string // storage URL: file://dir or s3://bucket/prefix
 	Pipelines string // folder (or URL) of pipeline specs
 	API       API
+	Alerts    Alerts // alert rules; none by default
 }
 
 // API configures the REST API server.
