@@ -26,6 +26,9 @@ type Scheduler struct {
 	Parse  func(expr string, anchor time.Time) (Schedule, error)
 	Logger *slog.Logger
 	Now    func() time.Time
+	// MaxSleep is the longest the scheduler sleeps before it looks at the clock
+	// again (suspends, clock changes); default a minute.
+	MaxSleep time.Duration
 
 	mu   sync.Mutex
 	next map[string]time.Time
@@ -85,9 +88,11 @@ func (s *Scheduler) Run(ctx context.Context, pipelines []*spec.Pipeline) error {
 			return nil
 		}
 		wait := soonest.Sub(s.now())
-		if wait > time.Minute {
-			wait = time.Minute // re-check the clock now and then (suspend, clock changes)
+		maxSleep := s.MaxSleep
+		if maxSleep <= 0 {
+			maxSleep = time.Minute
 		}
+		wait = min(wait, maxSleep)
 		if wait > 0 {
 			select {
 			case <-ctx.Done():
