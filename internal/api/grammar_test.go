@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // grammarCases run unchanged on SQLite, PostgreSQL and MariaDB: the same query
@@ -298,6 +299,25 @@ func TestPaginationWhileLoading(t *testing.T) {
 			for r, n := range seen {
 				if n > 1 {
 					t.Errorf("row %s came %d times", r, n)
+				}
+			}
+		})
+	}
+}
+
+// TestStatementTimeout: a query past the statement timeout is a 503 problem
+// that says so, never a 500, on every database.
+func TestStatementTimeout(t *testing.T) {
+	for _, name := range backendNames {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := openBackend(t, name)
+			b.loadFixtures(t)
+			h := newServer(t, b, func(c *Config) { c.StatementTimeout = time.Nanosecond })
+			for _, target := range []string{"/v1/datasets/items/rows", "/v1/datasets/items/rows/1"} {
+				w := do(h, "GET", target)
+				if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "statement timeout") {
+					t.Errorf("%s: %d %s", target, w.Code, w.Body)
 				}
 			}
 		})

@@ -103,7 +103,7 @@ func (d *dialect) selectRows(q *query) (string, []any, []*column) {
 		}
 	}
 	if d.mariadb && d.timeout > 0 {
-		fmt.Fprintf(&s.b, "SET STATEMENT max_statement_time=%g FOR ", d.timeout.Seconds())
+		fmt.Fprintf(&s.b, "SET STATEMENT max_statement_time=%.3f FOR ", max(d.timeout.Seconds(), 0.001))
 	}
 	s.b.WriteString("SELECT ")
 	if d.name == "mysql" && !d.mariadb && d.timeout > 0 {
@@ -155,7 +155,7 @@ func (d *dialect) selectRows(q *query) (string, []any, []*column) {
 func (d *dialect) selectKey(ds *dataset, sel []*column, key []*column, vals []any) (string, []any) {
 	s := &sqlBuilder{d: d}
 	if d.mariadb && d.timeout > 0 {
-		fmt.Fprintf(&s.b, "SET STATEMENT max_statement_time=%g FOR ", d.timeout.Seconds())
+		fmt.Fprintf(&s.b, "SET STATEMENT max_statement_time=%.3f FOR ", max(d.timeout.Seconds(), 0.001))
 	}
 	s.b.WriteString("SELECT ")
 	for i, c := range sel {
