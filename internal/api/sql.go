@@ -208,6 +208,12 @@ func (s *sqlBuilder) filter(f filter) {
 		s.b.WriteByte(')')
 	case "like", "ilike":
 		s.like(c, f.op == "ilike", f.args[0].(string))
+	case "eq", "neq":
+		// Equality needs no collation (PostgreSQL's deterministic collations
+		// compare bytes), and without one an index on the column serves it.
+		s.ident(c.name)
+		s.b.WriteString(map[string]string{"eq": " = ", "neq": " <> "}[f.op])
+		s.arg(f.args[0], c.typ)
 	default:
 		s.ordered(c)
 		s.b.WriteString(map[string]string{"eq": " = ", "neq": " <> ", "gt": " > ", "gte": " >= ", "lt": " < ", "lte": " <= "}[f.op])
