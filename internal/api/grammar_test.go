@@ -323,3 +323,33 @@ func TestStatementTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestRejects: a run's rejected rows come back as NDJSON, with their reason.
+func TestRejects(t *testing.T) {
+	b := openBackend(t, "sqlite")
+	res := b.load(t, "items.yaml", map[string]string{"items/bad.csv": "id,name,price,qty,ratio,active,day,at,tags\n1,ok,1,1,1,true,2024-01-01,,\nx,bad id,1,1,1,true,2024-01-01,,\n2,bad day,1,1,1,true,2024-02-30,,\n"})
+	if res.RowsRejected != 2 {
+		t.Fatalf("rejected %d", res.RowsRejected)
+	}
+	h := newServer(t, b, func(c *Config) { c.Pipelines = testPipelines })
+	w := do(h, "GET", "/v1/runs/"+res.ID+"/rejects")
+	lines := strings.Split(strings.TrimSpace(w.Body.String()), "\n")
+	if w.Code != 200 || w.Header().Get("Content-Type") != "application/x-ndjson" || len(lines) != 2 {
+		t.Fatalf("%d %v %q", w.Code, w.Header(), w.Body)
+	}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["reason"] == nil {
+			t.Errorf("reject line %s", l)
+		}
+	}
+	if w := do(h, "GET", "/v1/runs/"+res.ID); w.Code != 200 || !strings.Contains(w.Body.String(), `"rows_rejected":2`) {
+		t.Errorf("run: %d %s", w.Code, w.Body)
+	}
+	if w := do(h, "GET", "/v1/runs?status=bogus"); w.Code != 400 {
+		t.Errorf("bad status: %d", w.Code)
+	}
+	if w := do(h, "GET", "/v1/runs/00000000-0000-0000-0000-000000000000"); w.Code != 404 {
+		t.Errorf("unknown run: %d", w.Code)
+	}
+}
