@@ -2,9 +2,11 @@ package serve
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -104,5 +106,46 @@ func TestWorkerStopDropsQueued(t *testing.T) {
 	}
 	if err := w.Submit(Job{Pipeline: "p", RunID: "r2"}); err == nil {
 		t.Error("submit after stop")
+	}
+}
+
+// TestWorkerStopAbandons: a run still going when the grace period ends is
+// cancelled and rolls back: the table stays as it was.
+func TestWorkerStopAbandons(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
+	var sb strings.Builder
+	sb.WriteString("id,v\n")
+	for i := range 400000 {
+		fmt.Fprintf(&sb, "%d,value %d\n", i, i)
+	}
+	os.WriteFile(filepath.Join(dir, "in", "big.csv"), []byte(sb.String()), 0o644)
+	p := pipeline(t, "version: 1\nname: big\nsource: {path: in/}\ntarget: {table: big}\n")
+	started := make(chan struct{})
+	var once sync.Once
+	done := make(chan error, 1)
+	w := &Worker{
+		Engine: &engine.Engine{DB: db, Storage: source.NewRouter(), StorageURL: source.FileURL(dir),
+			Progress: func(engine.Progress) { once.Do(func() { close(started) }) }},
+		Pipelines: func(context.Context) ([]*spec.Pipeline, error) { return []*spec.Pipeline{p}, nil },
+		Done:      func(r *engine.Result, err error) { done <- err },
+	}
+	w.Start()
+	if err := w.Submit(Job{Pipeline: "big", RunID: "01900000-0000-7000-8000-000000000001", Trigger: "api"}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	w.Stop(time.Millisecond)
+	if err := <-done; err == nil {
+		t.Fatal("the abandoned run succeeded")
+	}
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'big'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("table big exists after an abandoned run (%d, %v)", n, err)
 	}
 }
