@@ -72,6 +72,12 @@ type Options struct {
 	// RunID names the run; default a new UUIDv7. A caller that must answer before
 	// the run starts (the API's 202) chooses the id itself.
 	RunID string
+	// StopAt, when set, is the time after which the run takes no new file: the
+	// files read by then are applied and committed as a partial run (status
+	// partial) and the others are left, still absent from the ledger, for the
+	// next run. A file is not started when the slowest file of the run so far
+	// would end past StopAt. A replace run is one unit and ignores StopAt.
+	StopAt time.Time
 }
 
 // Result is a run's outcome.

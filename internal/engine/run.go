@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/sluice-data/sluice/internal/catalog"
 	"github.com/sluice-data/sluice/internal/sink"
@@ -86,10 +87,18 @@ func (r *run) execute(ctx context.Context) error {
 	r.rejects = newRejectWriter(r.e.Storage, rejectsURL(r.e.StorageURL, r.p.Name, r.res.ID), r.res.ID, r.p.Name)
 	defer r.rejects.Close()
 
+	loaded := len(todo)
+	var slowest time.Duration
 	for i, obj := range todo {
+		if r.stopBefore(i, slowest) {
+			loaded = i
+			break
+		}
+		start := time.Now()
 		if err := r.loadFile(ctx, i, len(todo), obj); err != nil {
 			return err
 		}
+		slowest = max(slowest, time.Since(start))
 	}
 	if err := r.schema.flush(ctx); err != nil {
 		return err
@@ -110,6 +119,12 @@ func (r *run) execute(ctx context.Context) error {
 		return err
 	}
 	r.res.Status = catalog.StatusSucceeded
+	if loaded < len(todo) {
+		r.res.Status = catalog.StatusPartial
+		r.res.Files = int64(loaded)
+		r.res.Message = fmt.Sprintf("stopped before the deadline: %d of %d file(s) loaded and committed; the next run loads the other %d", loaded, len(todo), len(todo)-loaded)
+		r.log.Warn(r.res.Message, "files_left", len(todo)-loaded)
+	}
 	r.res.FinishedAt = r.e.now()
 	if r.opts.DryRun {
 		r.log.Info("dry run: rolled back", "rows_read", r.res.RowsRead, "rows_loaded", r.res.RowsLoaded)
@@ -126,6 +141,16 @@ func (r *run) execute(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// stopBefore reports whether the run should stop before file i because of
+// Options.StopAt: the first file always starts (so every run makes progress),
+// and a later one only when the slowest file so far would still end in time.
+func (r *run) stopBefore(i int, slowest time.Duration) bool {
+	if r.opts.StopAt.IsZero() || i == 0 || r.p.Target.Mode == string(sink.Replace) {
+		return false
+	}
+	return time.Now().Add(slowest).After(r.opts.StopAt)
 }
 
 func (r *run) checkQuality() error {
