@@ -69,7 +69,9 @@ func count(reqs []s3test.Request, f func(s3test.Request) bool) int {
 	return n
 }
 
-func isGet(r s3test.Request) bool { return r.Method == http.MethodGet && r.Query.Get("list-type") == "" }
+func isGet(r s3test.Request) bool {
+	return r.Method == http.MethodGet && r.Query.Get("list-type") == ""
+}
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
