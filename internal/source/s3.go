@@ -227,6 +227,7 @@ type s3Reader struct {
 	off           int64 // bytes delivered
 	size          int64 // total bytes, -1 until the first response
 	resumes       int
+	err           error // sticky: a failed resume ends the stream
 }
 
 // get starts (or resumes, at r.off) the GET.
@@ -251,6 +252,9 @@ func (r *s3Reader) get() error {
 
 func (r *s3Reader) Read(p []byte) (int, error) {
 	for {
+		if r.err != nil {
+			return 0, r.err
+		}
 		if r.body == nil {
 			return 0, fmt.Errorf("reading %s: closed", r.url)
 		}
@@ -263,13 +267,15 @@ func (r *s3Reader) Read(p []byte) (int, error) {
 			return n, io.EOF
 		}
 		if r.ctx.Err() != nil || r.resumes >= maxResumes {
-			return n, fmt.Errorf("reading %s at byte %d: %w", r.url, r.off, err)
+			r.err = fmt.Errorf("reading %s at byte %d: %w", r.url, r.off, err)
+			return n, r.err
 		}
 		r.resumes++
 		r.body.Close()
 		r.body = nil
 		if gerr := r.get(); gerr != nil {
-			return n, fmt.Errorf("resuming after %v: %w", err, gerr)
+			r.err = fmt.Errorf("resuming after %v: %w", err, gerr)
+			return n, r.err
 		}
 		if n > 0 {
 			return n, nil

@@ -77,6 +77,9 @@ func NewS3Client(ctx context.Context, cfg S3Config) (*s3.Client, error) {
 		awsCfg.Region = "us-east-1"
 	}
 	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		// Objects without a checksum (most of them, and every ranged read) would
+		// each print a line to stderr, outside Sluice's logs.
+		o.DisableLogOutputChecksumValidationSkipped = true
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
