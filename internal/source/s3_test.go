@@ -75,10 +75,9 @@ func isGet(r s3test.Request) bool {
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
-	rng := rand.New(rand.NewPCG(1, uint64(n)))
-	for i := range b {
-		b[i] = byte(rng.UintN(256))
-	}
+	var seed [32]byte
+	seed[0] = byte(n)
+	rand.NewChaCha8(seed).Read(b)
 	return b
 }
 
