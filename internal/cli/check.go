@@ -46,7 +46,7 @@ schema, and prints the exact DDL the run would apply. Nothing is committed.`,
 	})
 }
 
-func runValidate(_ context.Context, env *Env, o any, args []string) error {
+func runValidate(ctx context.Context, env *Env, o any, args []string) error {
 	f := o.(*projectFlags)
 	proj, err := loadProject(env, f.dir)
 	var problems []*spec.Error
@@ -66,9 +66,9 @@ func runValidate(_ context.Context, env *Env, o any, args []string) error {
 	if proj != nil {
 		var ps []*spec.Pipeline
 		if len(args) > 0 {
-			ps, err = selectPipelines(env, proj, args, false)
+			ps, err = selectPipelines(ctx, env, proj, args, false)
 		} else {
-			ps, err = spec.CheckPipelines(proj, env.Getenv)
+			ps, err = projectPipelines(ctx, env, proj, nil, true)
 		}
 		collect(err)
 		for _, p := range ps {
@@ -112,7 +112,7 @@ func runPlan(ctx context.Context, env *Env, o any, args []string) error {
 	if err != nil {
 		return err
 	}
-	ps, err := selectPipelines(env, proj, args, false)
+	ps, err := selectPipelines(ctx, env, proj, args, false)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func runPlan(ctx context.Context, env *Env, o any, args []string) error {
 		return err
 	}
 	defer db.Close()
-	res, err := newEngine(proj, db, log).Run(ctx, ps[0], engine.Options{DryRun: true, Trigger: "plan"})
+	res, err := newEngine(env, proj, db, log).Run(ctx, ps[0], engine.Options{DryRun: true, Trigger: "plan"})
 	if err != nil {
 		var se *spec.Error
 		if errors.As(err, &se) {

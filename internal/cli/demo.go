@@ -82,7 +82,7 @@ func runDemo(ctx context.Context, env *Env, o any, args []string) error {
 	if err != nil {
 		return err
 	}
-	pipelines, err := selectPipelines(&denv, proj, nil, true)
+	pipelines, err := selectPipelines(ctx, &denv, proj, nil, true)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func runDemo(ctx context.Context, env *Env, o any, args []string) error {
 	defer db.Close()
 	tty := env.isTerminal(env.Stderr)
 	log, _ := newLogger(env, env.Stderr, "warn", "", tty)
-	eng := newEngine(proj, db, log)
+	eng := newEngine(&denv, proj, db, log)
 	if tty {
 		bar := newProgressBar(env.Stderr)
 		eng.Progress = bar.update

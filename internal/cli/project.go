@@ -57,19 +57,19 @@ func openDB(ctx context.Context, proj *spec.Project) (sink.DB, error) {
 	return nil, fmt.Errorf("database URL %q: use sqlite://./file.db, postgres://… or mysql://…", source.Redact(u))
 }
 
-// newEngine wires an engine for the project.
-func newEngine(proj *spec.Project, db sink.DB, log *slog.Logger) *engine.Engine {
+// newEngine wires an engine for the project, with file:// and s3:// storage.
+func newEngine(env *Env, proj *spec.Project, db sink.DB, log *slog.Logger) *engine.Engine {
 	return &engine.Engine{
 		DB:         db,
-		Storage:    source.NewRouter(),
+		Storage:    newStorage(env.Getenv),
 		StorageURL: proj.Resolve(proj.Storage),
 		Logger:     log,
 	}
 }
 
 // selectPipelines returns the pipelines named by args (names or spec paths), or
-// all of them with all.
-func selectPipelines(env *Env, proj *spec.Project, args []string, all bool) ([]*spec.Pipeline, error) {
+// all of them with all. Spec paths may be s3:// URLs.
+func selectPipelines(ctx context.Context, env *Env, proj *spec.Project, args []string, all bool) ([]*spec.Pipeline, error) {
 	if all && len(args) > 0 {
 		return nil, usageError{"give pipeline names or --all, not both"}
 	}
@@ -78,11 +78,21 @@ func selectPipelines(env *Env, proj *spec.Project, args []string, all bool) ([]*
 	}
 	var fromPaths []*spec.Pipeline
 	var names []string
+	var storage *source.Router // for s3:// specs, made on first need
 	for _, a := range args {
 		if strings.HasSuffix(a, ".yaml") || strings.HasSuffix(a, ".yml") {
-			data, err := os.ReadFile(a)
+			var data []byte
+			var err error
+			if strings.HasPrefix(a, "s3://") {
+				if storage == nil {
+					storage = newStorage(env.Getenv)
+				}
+				data, err = readSpec(ctx, storage, source.Object{URL: a})
+			} else if data, err = os.ReadFile(a); err != nil {
+				err = fmt.Errorf("reading pipeline spec: %w", err)
+			}
 			if err != nil {
-				return nil, fmt.Errorf("reading pipeline spec: %w", err)
+				return nil, err
 			}
 			p, err := spec.LoadPipeline(a, data, env.Getenv)
 			if err != nil {
@@ -96,7 +106,7 @@ func selectPipelines(env *Env, proj *spec.Project, args []string, all bool) ([]*
 	if len(names) == 0 && !all {
 		return fromPaths, nil
 	}
-	ps, err := spec.LoadPipelines(proj, env.Getenv)
+	ps, err := projectPipelines(ctx, env, proj, storage, false)
 	if err != nil {
 		return nil, err
 	}

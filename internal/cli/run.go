@@ -62,7 +62,7 @@ func runRun(ctx context.Context, env *Env, o any, args []string) error {
 	if err != nil {
 		return err
 	}
-	pipelines, err := selectPipelines(env, proj, args, f.all)
+	pipelines, err := selectPipelines(ctx, env, proj, args, f.all)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func runRun(ctx context.Context, env *Env, o any, args []string) error {
 		return err
 	}
 	defer db.Close()
-	eng := newEngine(proj, db, log)
+	eng := newEngine(env, proj, db, log)
 	eng.LockWait = f.lockWait
 	var bar *progressBar
 	if tty && !f.json {

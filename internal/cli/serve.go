@@ -24,7 +24,6 @@ import (
 	"github.com/sluice-data/sluice/internal/obs/metrics"
 	"github.com/sluice-data/sluice/internal/serve"
 	"github.com/sluice-data/sluice/internal/sink"
-	"github.com/sluice-data/sluice/internal/source"
 	"github.com/sluice-data/sluice/internal/spec"
 )
 
@@ -158,7 +157,8 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 	if o.noAuth && !isLoopback(proj.API.Addr) {
 		return fmt.Errorf("refusing to serve %s without authentication: that address is reachable from other machines; drop --no-auth and create a key with 'sluice keys create', or listen on 127.0.0.1", proj.API.Addr)
 	}
-	pipelines, err := spec.LoadPipelines(proj, env.Getenv)
+	storage := newStorage(env.Getenv)
+	pipelines, err := projectPipelines(ctx, env, proj, storage, false)
 	if err != nil {
 		return err
 	}
@@ -180,8 +180,7 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 	if err != nil {
 		return err
 	}
-	storage := source.NewRouter()
-	eng := newEngine(proj, db, log)
+	eng := newEngine(env, proj, db, log)
 	eng.Storage = storage
 	m := metrics.New(metrics.Options{Namespace: env.Getenv(metrics.EnvNamespace)})
 	m.DBConnectionsFunc(func() int { return sdb.Stats().InUse })
@@ -197,7 +196,9 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 	if len(proj.Alerts.Rules) > 0 {
 		alerts = alert.New(proj.Alerts, alert.Options{Runs: db.Catalog(), Requests: m, Pipelines: func() []string { return names }, Logger: log})
 	}
-	loadPipelines := func(context.Context) ([]*spec.Pipeline, error) { return spec.LoadPipelines(proj, env.Getenv) }
+	loadPipelines := func(ctx context.Context) ([]*spec.Pipeline, error) {
+		return projectPipelines(ctx, env, proj, storage, false)
+	}
 
 	var srv *api.Server
 	worker := &serve.Worker{Engine: eng, Pipelines: loadPipelines, Logger: log}

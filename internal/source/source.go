@@ -21,7 +21,11 @@ type Object struct {
 	Key     string    // path below the listed root, with forward slashes; what the pattern matched
 	Size    int64     // bytes
 	ModTime time.Time // last modification
-	ETag    string    // entity tag or version ("" for local files)
+	ETag    string    // entity tag, without quotes ("" for local files)
+	// Version is the S3 version id to read, when the caller knows it (an S3
+	// event names the version written); listing leaves it empty and reads are
+	// pinned to the ETag instead.
+	Version string
 }
 
 // Store lists, reads and writes objects under one URL scheme.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -49,11 +50,7 @@ func CheckPipelines(p *Project, getenv func(string) string) ([]*Pipeline, error)
 }
 
 func loadPipelines(p *Project, getenv func(string) string, partial bool) ([]*Pipeline, error) {
-	folder := p.Pipelines
-	if folder == "" {
-		folder = DefaultPipelines
-	}
-	dir := p.Resolve(folder)
+	dir := p.Resolve(p.PipelinesFolder())
 	if rest, ok := strings.CutPrefix(dir, "file://"); ok {
 		dir = rest
 	}
@@ -67,24 +64,67 @@ func loadPipelines(p *Project, getenv func(string) string, partial bool) ([]*Pip
 	if err != nil {
 		return nil, fmt.Errorf("reading the pipelines folder %s: %w", dir, err)
 	}
-	var out []*Pipeline
+	var files []PipelineFile
 	var errs []error
-	seen := map[string]*Pipeline{}
 	for _, e := range entries { // ReadDir sorts by file name
 		if e.IsDir() || !isSpecFile(e.Name()) {
 			continue
 		}
-		path := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(path)
+		file := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(file)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reading pipeline spec: %w", err))
 			continue
 		}
-		shown := path
-		if rel, err := filepath.Rel(p.Dir, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		shown := file
+		if rel, err := filepath.Rel(p.Dir, file); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			shown = rel
 		}
-		pl, err := loadPipeline(shown, data, getenv)
+		files = append(files, PipelineFile{Name: shown, Data: data})
+	}
+	out, err := decodePipelines(files, getenv, partial)
+	return out, errors.Join(append(errs, err)...)
+}
+
+// PipelinesFolder is the project's pipelines setting, or its default.
+func (p *Project) PipelinesFolder() string {
+	if p.Pipelines == "" {
+		return DefaultPipelines
+	}
+	return p.Pipelines
+}
+
+// PipelineFile is the content of one pipeline spec file, wherever it was read
+// from (a local folder, an s3:// prefix).
+type PipelineFile struct {
+	Name string // how positions and Pipeline.File name the file: a path or a URL
+	Data []byte
+}
+
+// LoadPipelineFiles decodes pipeline specs read elsewhere (for example from an
+// s3:// prefix), as LoadPipelines does those of a local folder: files whose base
+// name is not a spec name (*.yaml, *.yml, not hidden) are skipped, every problem
+// is reported, joined, and names must be unique. The pipelines that decoded
+// cleanly are returned even when others did not.
+func LoadPipelineFiles(files []PipelineFile, getenv func(string) string) ([]*Pipeline, error) {
+	return decodePipelines(files, getenv, false)
+}
+
+// CheckPipelineFiles is LoadPipelineFiles for checkers, as CheckPipelines is
+// LoadPipelines: it also returns the pipelines that decoded only in part.
+func CheckPipelineFiles(files []PipelineFile, getenv func(string) string) ([]*Pipeline, error) {
+	return decodePipelines(files, getenv, true)
+}
+
+func decodePipelines(files []PipelineFile, getenv func(string) string, partial bool) ([]*Pipeline, error) {
+	var out []*Pipeline
+	var errs []error
+	seen := map[string]*Pipeline{}
+	for _, f := range files {
+		if !isSpecFile(path.Base(filepath.ToSlash(f.Name))) {
+			continue
+		}
+		pl, err := loadPipeline(f.Name, f.Data, getenv)
 		if err != nil {
 			errs = append(errs, err)
 			if partial && pl != nil {

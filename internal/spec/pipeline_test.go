@@ -450,3 +450,29 @@ func TestLoadPipelinesFolders(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadPipelineFiles(t *testing.T) {
+	t.Parallel()
+	files := []PipelineFile{
+		{Name: "s3://b/config/a.yaml", Data: []byte("version: 1\nsource: {path: x}\n")},
+		{Name: "s3://b/config/b.yml", Data: []byte("version: 1\nname: a\nsource: {path: y}\n")},
+		{Name: "s3://b/config/c.yaml", Data: []byte("version: 1\nsource: {}\n")},
+		{Name: "s3://b/config/.#d.yaml", Data: []byte("ignored: editor lock file")},
+		{Name: "s3://b/config/notes.txt", Data: []byte("ignored")},
+	}
+	ps, err := LoadPipelineFiles(files, env(nil))
+	if len(ps) != 1 || ps[0].Name != "a" || ps[0].File != "s3://b/config/a.yaml" {
+		t.Fatalf("pipelines %+v", ps)
+	}
+	want := []string{
+		`s3://b/config/b.yml:2:7: pipeline name "a" is already used by s3://b/config/a.yaml: give this pipeline another name (names must be unique)`,
+		`s3://b/config/c.yaml:2:9: source: missing required key "path"`,
+	}
+	if got := errorTexts(t, err); !reflect.DeepEqual(got, want) {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	ps, _ = CheckPipelineFiles(files, env(nil))
+	if len(ps) != 2 || ps[1].File != "s3://b/config/c.yaml" {
+		t.Errorf("CheckPipelineFiles returned %d pipelines, want a and the partial c", len(ps))
+	}
+}
