@@ -236,8 +236,12 @@ func refused(err error) bool {
 
 func (d *DB) migrate(ctx context.Context) error {
 	var have int
-	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM sluice_migrations`).Scan(&have); err == nil && have == len(catalog.MySQL.Migrations) {
+	err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM sluice_migrations`).Scan(&have)
+	switch {
+	case err == nil && have == len(catalog.MySQL.Migrations):
 		return nil
+	case refused(err): // a second attempt would be refused again
+		return fmt.Errorf("connecting to MySQL: %w", err)
 	}
 	conn, err := d.db.Conn(ctx)
 	if err != nil {

@@ -106,8 +106,12 @@ func refused(err error) bool {
 
 func (d *DB) migrate(ctx context.Context) error {
 	var have int
-	if err := d.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM sluice.migrations").Scan(&have); err == nil && have == len(catalog.Postgres.Migrations) {
+	err := d.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM sluice.migrations").Scan(&have)
+	switch {
+	case err == nil && have == len(catalog.Postgres.Migrations):
 		return nil
+	case refused(err): // a second attempt would be refused again
+		return fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
