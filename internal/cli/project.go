@@ -12,7 +12,6 @@ import (
 
 	"github.com/sluice-data/sluice/internal/engine"
 	"github.com/sluice-data/sluice/internal/sink"
-	"github.com/sluice-data/sluice/internal/sink/postgres"
 	"github.com/sluice-data/sluice/internal/sink/sqlite"
 	"github.com/sluice-data/sluice/internal/source"
 	"github.com/sluice-data/sluice/internal/spec"
@@ -39,8 +38,13 @@ func loadProject(env *Env, dir string) (*spec.Project, error) {
 	return spec.LoadProject(abs, env.Getenv)
 }
 
-// openDB opens the project's database.
-func openDB(ctx context.Context, proj *spec.Project) (sink.DB, error) {
+// openDB opens the project's database; opts (at most one) tune its
+// connections, as for AWS Lambda.
+func openDB(ctx context.Context, proj *spec.Project, opts ...dbOptions) (sink.DB, error) {
+	var o dbOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	u := proj.Resolve(proj.Database)
 	switch {
 	case strings.HasPrefix(u, "sqlite://"):
@@ -50,9 +54,9 @@ func openDB(ctx context.Context, proj *spec.Project) (sink.DB, error) {
 		}
 		return sqlite.Open(ctx, path)
 	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return postgres.Open(ctx, u)
+		return openPostgres(ctx, u, o)
 	case strings.HasPrefix(u, "mysql://"):
-		return openMySQL(ctx, u)
+		return openMySQL(ctx, u, o)
 	}
 	return nil, fmt.Errorf("database URL %q: use sqlite://./file.db, postgres://… or mysql://…", source.Redact(u))
 }

@@ -152,22 +152,65 @@ func redact(raw string) string {
 	return u.Redacted()
 }
 
+// Options tune the connections of a DB. The zero value is Open's.
+type Options struct {
+	// MaxConns caps the open connections; 0 leaves them unlimited. In AWS
+	// Lambda an execution environment serves one invocation at a time and
+	// needs 2: a run's transaction and the catalog beside it.
+	MaxConns int
+	// Credentials give each new connection its user and password (a Secrets
+	// Manager secret, RDS IAM tokens); nil uses the URL's.
+	Credentials sink.Credentials
+	// CleartextPasswords lets the driver send the password with the
+	// mysql_clear_password plugin, which RDS IAM authentication asks for. It
+	// is refused unless the URL has tls=true or tls=skip-verify. Default off.
+	CleartextPasswords bool
+}
+
 // Open connects to the database and migrates Sluice's tables.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
+	return OpenWith(ctx, rawURL, Options{})
+}
+
+// OpenWith is Open with options. Idle connections are kept without a time
+// limit: in Lambda they survive from one invocation to the next of an
+// execution environment, and the driver checks that an idle connection is
+// still alive before reusing it, so one that the server or RDS Proxy closed
+// meanwhile is replaced instead of failing the run.
+func OpenWith(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	dsn, err := DSN(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("mysql", dsn)
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxIdleConns(4)
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
+	if opts.CleartextPasswords {
+		if cfg.TLSConfig != "true" && cfg.TLSConfig != "skip-verify" {
+			return nil, fmt.Errorf("MySQL URL %s: sending a password or IAM token in clear text needs TLS; add tls=true", redact(rawURL))
+		}
+		cfg.AllowCleartextPasswords = true
+	}
+	if opts.Credentials != nil {
+		if err := cfg.Apply(mysql.BeforeConnect(login)); err != nil {
+			return nil, err
+		}
+	}
+	var conn driver.Connector
+	if conn, err = mysql.NewConnector(cfg); err != nil {
+		return nil, fmt.Errorf("MySQL URL %s: %w", redact(rawURL), err)
+	}
+	if opts.Credentials != nil {
+		conn = sink.NewAuthConnector(conn, opts.Credentials, refused)
+	}
+	db := sql.OpenDB(conn)
+	idle := 4
+	if opts.MaxConns > 0 {
+		db.SetMaxOpenConns(opts.MaxConns)
+		idle = min(idle, opts.MaxConns)
+	}
+	db.SetMaxIdleConns(idle)
 	d := &DB{db: db, cat: catalog.New(db, catalog.MySQL), name: cfg.DBName}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
@@ -176,10 +219,29 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	return d, nil
 }
 
+// login sets the user and password that sink.AuthConnector chose.
+func login(ctx context.Context, cfg *mysql.Config) error {
+	if user, password, ok := sink.Login(ctx); ok {
+		cfg.User, cfg.Passwd = user, password
+	}
+	return nil
+}
+
+// refused reports whether the server refused the connection's credentials
+// (ER_ACCESS_DENIED_ERROR).
+func refused(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1045
+}
+
 func (d *DB) migrate(ctx context.Context) error {
 	var have int
-	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM sluice_migrations`).Scan(&have); err == nil && have == len(catalog.MySQL.Migrations) {
+	err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM sluice_migrations`).Scan(&have)
+	switch {
+	case err == nil && have == len(catalog.MySQL.Migrations):
 		return nil
+	case refused(err): // a second attempt would be refused again
+		return fmt.Errorf("connecting to MySQL: %w", err)
 	}
 	conn, err := d.db.Conn(ctx)
 	if err != nil {

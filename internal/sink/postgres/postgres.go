@@ -38,8 +38,28 @@ type DB struct {
 
 var _ sink.DB = (*DB)(nil)
 
+// Options tune the connections of a DB. The zero value is Open's.
+type Options struct {
+	// MaxConns caps the open connections; 0 leaves them unlimited. In AWS
+	// Lambda an execution environment serves one invocation at a time and
+	// needs 2: a run's transaction and the catalog beside it.
+	MaxConns int
+	// Credentials give each new connection its user and password (a Secrets
+	// Manager secret, RDS IAM tokens); nil uses the URL's.
+	Credentials sink.Credentials
+}
+
 // Open connects to the database at rawURL and migrates Sluice's schema.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
+	return OpenWith(ctx, rawURL, Options{})
+}
+
+// OpenWith is Open with options. Idle connections are kept without a time
+// limit: in Lambda they survive from one invocation to the next of an
+// execution environment, and one idle for more than a second is pinged before
+// reuse (pgx's stdlib default), so a connection that the server or RDS Proxy
+// closed meanwhile is replaced instead of failing the run.
+func OpenWith(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("bad PostgreSQL URL: %w", err)
@@ -47,8 +67,19 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "sluice"
 	}
-	db := stdlib.OpenDB(*cfg)
-	db.SetMaxIdleConns(4)
+	var conn driver.Connector
+	if opts.Credentials != nil {
+		conn = sink.NewAuthConnector(stdlib.GetConnector(*cfg, stdlib.OptionBeforeConnect(login)), opts.Credentials, refused)
+	} else {
+		conn = stdlib.GetConnector(*cfg)
+	}
+	db := sql.OpenDB(conn)
+	idle := 4
+	if opts.MaxConns > 0 {
+		db.SetMaxOpenConns(opts.MaxConns)
+		idle = min(idle, opts.MaxConns)
+	}
+	db.SetMaxIdleConns(idle)
 	d := &DB{db: db, cat: catalog.New(db, catalog.Postgres)}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
@@ -57,10 +88,30 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	return d, nil
 }
 
+// login sets the user and password that sink.AuthConnector chose.
+func login(ctx context.Context, cfg *pgx.ConnConfig) error {
+	if user, password, ok := sink.Login(ctx); ok {
+		cfg.User, cfg.Password = user, password
+	}
+	return nil
+}
+
+// refused reports whether the server refused the connection's credentials:
+// invalid_password, or invalid_authorization_specification (among others a
+// user without the rds_iam role, or no pg_hba.conf entry).
+func refused(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000")
+}
+
 func (d *DB) migrate(ctx context.Context) error {
 	var have int
-	if err := d.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM sluice.migrations").Scan(&have); err == nil && have == len(catalog.Postgres.Migrations) {
+	err := d.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM sluice.migrations").Scan(&have)
+	switch {
+	case err == nil && have == len(catalog.Postgres.Migrations):
 		return nil
+	case refused(err): // a second attempt would be refused again
+		return fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
