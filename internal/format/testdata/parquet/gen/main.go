@@ -33,7 +33,9 @@ func main() {
 	write(dir, "rejects", rejectsSchema(), rejectsRows(), 1)
 	write(dir, "empty", typesSchema(), nil, 1)
 	writeInt96(dir)
-	write(dir, "orders", ordersSchema(), ordersRows(), 3, parquet.Compression(&parquet.Snappy))
+	golden := filepath.Join(dir, "..", "..", "..", "..", "testdata", "golden", "parquet")
+	write(filepath.Join(golden, "data", "orders"), "orders", ordersSchema(), ordersRows(), 3, parquet.Compression(&parquet.Snappy))
+	write(filepath.Join(golden, "later"), "orders_update", ordersSchema(), ordersUpdateRows(), 1, parquet.Compression(&parquet.Gzip))
 }
 
 // write writes rows in groups row groups of (nearly) equal size.
@@ -52,6 +54,9 @@ func write(dir, name string, schema *parquet.Schema, rows []map[string]any, grou
 	}
 	if err := w.Close(); err != nil {
 		log.Fatalf("%s: %v", name, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		log.Fatal(err)
 	}
 	path := filepath.Join(dir, name+".parquet")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -245,8 +250,7 @@ func rejectsRows() []map[string]any {
 	}
 }
 
-// ordersSchema is the end-to-end golden case's input (testdata/golden/parquet):
-// copied there by hand when it changes.
+// ordersSchema is the end-to-end golden case's input (testdata/golden/parquet).
 func ordersSchema() *parquet.Schema {
 	return parquet.NewSchema("orders", parquet.Group{
 		"order_id":   parquet.Int(64),
@@ -273,8 +277,8 @@ func ordersRows() []map[string]any {
 			"customer":   fmt.Sprintf("customer %d", i%4),
 			"amount":     int64(1000*i + 99),
 			"quantity":   int32(i + 1),
-			"rate":       0.25 * float64(i),
-			"paid":       i%2 == 0,
+			"rate":       ptr(0.25 * float64(i)),
+			"paid":       ptr(i%2 == 0),
 			"ordered_at": t0.Add(time.Duration(i) * 90 * time.Minute).UnixMicro(),
 			"ship_date":  day + int32(i%3),
 			"status":     statuses[i%3],
@@ -293,4 +297,19 @@ func ordersRows() []map[string]any {
 		"rate": 1e-7, "paid": true, "ordered_at": t0.UnixMicro(), "ship_date": day, "status": "paid",
 	})
 	return rows
+}
+
+// ordersUpdateRows arrive later: a change to order 103, a new order, and a row
+// whose rate is NaN (rejected, record 2).
+func ordersUpdateRows() []map[string]any {
+	t0 := time.Date(2024, 5, 2, 9, 30, 0, 0, time.UTC)
+	day := int32(t0.Unix() / 86400)
+	return []map[string]any{
+		{"order_id": int64(103), "customer": "customer 3", "amount": int64(310050), "quantity": int32(40), "rate": 0.5,
+			"paid": true, "ordered_at": t0.UnixMicro(), "ship_date": day, "status": "shipped"},
+		{"order_id": int64(120), "customer": "customer 9", "amount": int64(1), "rate": math.NaN(), "ordered_at": t0.UnixMicro()},
+		{"order_id": int64(121), "customer": "customer 9", "amount": int64(12345678901), "quantity": int32(1), "rate": 2.0,
+			"paid": ptr(false), "ordered_at": t0.Add(time.Minute).UnixMicro(), "ship_date": day + 1, "status": "new",
+			"lines": []any{map[string]any{"sku": "S1", "qty": int32(3)}, map[string]any{"sku": "S2", "qty": int32(1)}}},
+	}
 }
