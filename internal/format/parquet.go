@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
+	pqformat "github.com/parquet-go/parquet-go/format"
 
 	"github.com/sluice-data/sluice/internal/record"
 )
@@ -22,8 +24,28 @@ const parquetBatchRows = 128
 
 // Parquet decodes a Parquet file one row group at a time: only the footer and the
 // pages of the row group being read are in memory. Each top-level field is a
-// column; see the package documentation of values (parquetValues) for how
-// values are represented.
+// column, and values keep their exact meaning in the form inference reads:
+//
+//	BOOLEAN                         bool
+//	INT32, INT64, INT(8…64, signed) json.Number ("-12")
+//	INT(…, unsigned)                json.Number; record.Decimal above 2⁶³−1
+//	FLOAT, DOUBLE, FLOAT16          json.Number, shortest round-trip text with a
+//	                                point or exponent ("3.0", "0.1", "1e-7");
+//	                                NaN and ±Inf reject the record
+//	DECIMAL(p,s), any physical type record.Decimal with s digits ("-12.30")
+//	DATE                            "2006-01-02"
+//	TIMESTAMP, adjusted to UTC      "2006-01-02T15:04:05.999999999Z" (timestamptz)
+//	TIMESTAMP, local                "2006-01-02T15:04:05.999999999" (timestamp)
+//	INT96 (legacy timestamps)       as a local TIMESTAMP, nanoseconds
+//	TIME                            "15:04:05.999999999" (text)
+//	STRING, ENUM                    string (not UTF-8: the record is rejected)
+//	UUID                            "01234567-89ab-cdef-0123-456789abcdef"
+//	JSON                            record.JSON (invalid JSON: rejected)
+//	BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY base64 text (standard, padded); also BSON,
+//	without a logical type          geometry and intervals
+//	lists, maps, groups, repeated   record.JSON: arrays, objects (map keys as
+//	                                text), nested values as above in JSON form
+//	NULL, or a null optional value  nil
 //
 // Parquet is not safe for concurrent use.
 type Parquet struct {
@@ -89,6 +111,15 @@ func OpenParquet(r io.ReaderAt, size int64) (d *Parquet, err error) {
 		}
 		if _, err := d.chunkRanges(i); err != nil {
 			return nil, err
+		}
+		for _, c := range rg.Columns {
+			switch codec := c.MetaData.Codec; codec {
+			case pqformat.Uncompressed, pqformat.Snappy, pqformat.Gzip, pqformat.Zstd, pqformat.Brotli:
+			default:
+				// The library's LZ4_RAW decoder grows its buffer without bound
+				// on a damaged page, and it reads neither LZ4 nor LZO.
+				return nil, fmt.Errorf("column %s uses %s compression, which Sluice does not read: write the file with snappy, gzip or zstd", strings.Join(c.MetaData.PathInSchema, "."), codec)
+			}
 		}
 	}
 	return d, nil

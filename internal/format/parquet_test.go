@@ -321,6 +321,20 @@ func TestParquetCorrupt(t *testing.T) {
 		{"footer length", append(bytes.Clone(good[:len(good)-8]), 0xff, 0xff, 0xff, 0x7f, 'P', 'A', 'R', '1'), "corrupt parquet file"},
 		{"encrypted", append(bytes.Clone(good[:len(good)-4]), 'P', 'A', 'R', 'E'), "encrypted"},
 	}
+	var lz4 bytes.Buffer
+	w := parquet.NewGenericWriter[struct {
+		ID int64 `parquet:"id"`
+	}](&lz4, parquet.Compression(&parquet.Lz4Raw))
+	if _, err := w.Write(make([]struct {
+		ID int64 `parquet:"id"`
+	}, 3)); err != nil || w.Close() != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct {
+		name string
+		data []byte
+		want string
+	}{"lz4", lz4.Bytes(), "column id uses LZ4_RAW compression, which Sluice does not read"})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := OpenParquet(bytes.NewReader(c.data), int64(len(c.data)))
