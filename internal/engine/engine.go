@@ -24,10 +24,12 @@ import (
 	"github.com/sluice-data/sluice/internal/transform"
 )
 
-// Storage lists and reads source objects and writes rejects.
+// Storage lists and reads source objects and writes rejects. OpenAt opens an
+// object for random access, as Parquet files need; *source.Router is one.
 type Storage interface {
 	List(ctx context.Context, root, pattern string) ([]source.Object, error)
 	Open(ctx context.Context, obj source.Object) (io.ReadCloser, error)
+	OpenAt(ctx context.Context, obj source.Object) (source.File, error)
 	Create(ctx context.Context, rawURL string) (io.WriteCloser, error)
 }
 

@@ -74,7 +74,28 @@ func (r *run) selectFiles(ctx context.Context, objs []source.Object) ([]todoFile
 	return todo, nil
 }
 
+// checksum is the ledger checksum of an object as loadFile computes it: the
+// SHA-256 of its bytes, or for Parquet, format.Parquet's checksum of its footer
+// and column chunks (the bytes the decoder reads, so that loading a file costs
+// no second pass over it).
 func (r *run) checksum(ctx context.Context, obj source.Object) (string, error) {
+	if formatName, _ := r.formatOf(obj.Key); formatName == "parquet" {
+		f, err := r.e.Storage.OpenAt(ctx, obj)
+		if err != nil {
+			return "", fmt.Errorf("opening %s: %w", obj.URL, err)
+		}
+		defer f.Close()
+		pq, err := format.OpenParquet(f, f.Size())
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", obj.Key, err)
+		}
+		defer pq.Close()
+		sum, err := pq.Checksum()
+		if err != nil {
+			return "", fmt.Errorf("reading %s: %w", obj.Key, err)
+		}
+		return sum, nil
+	}
 	rc, err := r.e.Storage.Open(ctx, obj)
 	if err != nil {
 		return "", fmt.Errorf("opening %s: %w", obj.URL, err)
@@ -119,38 +140,104 @@ func decodeOptions(src spec.Source, formatName string) format.Options {
 	return o
 }
 
-// loadFile streams one object through the decoder and the transform into the
-// staging area.
-func (r *run) loadFile(ctx context.Context, idx, total int, obj todoFile) error {
-	formatName, compression := format.Detect(obj.Key)
+// formatOf is the format and compression of a source key: the spec's, else
+// from the file name.
+func (r *run) formatOf(key string) (formatName, compression string) {
+	formatName, compression = format.Detect(key)
 	if r.p.Source.Format != "" {
 		formatName = r.p.Source.Format
 	}
 	if r.p.Source.Compression != "" {
 		compression = r.p.Source.Compression
 	}
-	switch formatName {
-	case "csv", "tsv", "jsonl", "json":
-	case "":
-		return fmt.Errorf("%s: cannot tell the format from the file name; set source.format (csv, tsv, jsonl, json)", obj.Key)
-	default:
-		return fmt.Errorf("%s: format %s is not supported by this build; use csv, tsv, jsonl or json", obj.Key, formatName)
+	return formatName, compression
+}
+
+// fileReader is an open source file: its decoder, and what the ledger and the
+// counters need once it is read.
+type fileReader struct {
+	dec format.Decoder
+	// read returns the bytes read from storage so far.
+	read func() int64
+	// finish reads what the decoder left (so that every byte is hashed) and
+	// returns the bytes read and the ledger checksum.
+	finish  func() (int64, string, error)
+	closers []io.Closer
+}
+
+func (f *fileReader) Close() {
+	for i := len(f.closers) - 1; i >= 0; i-- {
+		f.closers[i].Close()
 	}
-	rc, err := r.e.Storage.Open(ctx, obj.Object)
+}
+
+// openFile opens an object and its decoder: a stream through decompression for
+// text formats, random access for Parquet.
+func (r *run) openFile(ctx context.Context, obj source.Object, formatName, compression string) (*fileReader, error) {
+	fr := &fileReader{}
+	if formatName == "parquet" {
+		if compression != "" && compression != "none" {
+			return nil, fmt.Errorf("%s: a parquet file cannot be read through %s compression: Parquet compresses its pages itself, so store the file as it was written (*.parquet)", obj.Key, compression)
+		}
+		f, err := r.e.Storage.OpenAt(ctx, obj)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", obj.URL, err)
+		}
+		fr.closers = append(fr.closers, f)
+		pq, err := format.OpenParquet(f, f.Size())
+		if err != nil {
+			fr.Close()
+			return nil, fmt.Errorf("%s: %w", obj.Key, err)
+		}
+		fr.closers = append(fr.closers, pq)
+		fr.dec, fr.read = pq, pq.Offset
+		fr.finish = func() (int64, string, error) {
+			sum, err := pq.Checksum()
+			return f.Size(), sum, err
+		}
+		return fr, nil
+	}
+	rc, err := r.e.Storage.Open(ctx, obj)
 	if err != nil {
-		return fmt.Errorf("opening %s: %w", obj.URL, err)
+		return nil, fmt.Errorf("opening %s: %w", obj.URL, err)
 	}
-	defer rc.Close()
+	fr.closers = append(fr.closers, rc)
 	counter := &countingReader{r: rc, h: sha256.New()}
 	plain, err := format.Decompress(counter, compression)
 	if err != nil {
-		return fmt.Errorf("%s: %w", obj.Key, err)
+		fr.Close()
+		return nil, fmt.Errorf("%s: %w", obj.Key, err)
 	}
-	defer plain.Close()
-	dec, err := format.Open(plain, decodeOptions(r.p.Source, formatName))
+	fr.closers = append(fr.closers, plain)
+	if fr.dec, err = format.Open(plain, decodeOptions(r.p.Source, formatName)); err != nil {
+		fr.Close()
+		return nil, fmt.Errorf("%s: %w", obj.Key, err)
+	}
+	fr.read = func() int64 { return counter.n }
+	fr.finish = func() (int64, string, error) {
+		_, err := io.Copy(io.Discard, counter) // hash every byte
+		return counter.n, hex.EncodeToString(counter.h.Sum(nil)), err
+	}
+	return fr, nil
+}
+
+// loadFile streams one object through the decoder and the transform into the
+// staging area.
+func (r *run) loadFile(ctx context.Context, idx, total int, obj todoFile) error {
+	formatName, compression := r.formatOf(obj.Key)
+	switch formatName {
+	case "csv", "tsv", "jsonl", "json", "parquet":
+	case "":
+		return fmt.Errorf("%s: cannot tell the format from the file name; set source.format (csv, tsv, jsonl, json, parquet)", obj.Key)
+	default:
+		return fmt.Errorf("%s: format %s is not supported by this build; use csv, tsv, jsonl, json or parquet", obj.Key, formatName)
+	}
+	file, err := r.openFile(ctx, obj.Object, formatName, compression)
 	if err != nil {
-		return fmt.Errorf("%s: %w", obj.Key, err)
+		return err
 	}
+	defer file.Close()
+	dec := file.dec
 	r.log.Info("reading file", "file", obj.Key, "size", obj.Size, "reason", obj.reason)
 	fr := FileResult{URL: obj.URL, Key: obj.Key, Size: obj.Size, Reason: obj.reason}
 	baseBytes := r.res.BytesRead
@@ -209,20 +296,21 @@ func (r *run) loadFile(ctx context.Context, idx, total int, obj todoFile) error 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			r.res.BytesRead = baseBytes + counter.n
+			r.res.BytesRead = baseBytes + file.read()
 			if r.e.Progress != nil && fr.Rows%8192 == 0 {
 				r.e.Progress(Progress{Pipeline: r.p.Name, File: obj.Key, FileIndex: idx + 1, Files: total, Rows: r.res.RowsRead, Bytes: r.res.BytesRead})
 			}
 		}
 	}
-	if _, err := io.Copy(io.Discard, counter); err != nil { // hash every byte
+	n, sum, err := file.finish()
+	if err != nil {
 		return fmt.Errorf("reading %s: %w", obj.Key, err)
 	}
-	r.res.BytesRead = baseBytes + counter.n
+	r.res.BytesRead = baseBytes + n
 	r.res.FileList = append(r.res.FileList, fr)
 	r.files = append(r.files, catalog.File{
 		Pipeline: r.p.Name, URL: obj.URL, ETag: obj.ETag, Size: obj.Size, ModTime: obj.ModTime,
-		Checksum: hex.EncodeToString(counter.h.Sum(nil)), Rows: fr.Rows, RunID: r.res.ID, LoadedAt: r.e.now(),
+		Checksum: sum, Rows: fr.Rows, RunID: r.res.ID, LoadedAt: r.e.now(),
 	})
 	if r.e.Progress != nil {
 		r.e.Progress(Progress{Pipeline: r.p.Name, File: obj.Key, FileIndex: idx + 1, Files: total, Rows: r.res.RowsRead, Bytes: r.res.BytesRead})

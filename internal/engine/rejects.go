@@ -17,7 +17,7 @@ type Reject struct {
 	Pipeline string `json:"pipeline"`
 	File     string `json:"file"`
 	Line     int64  `json:"line,omitempty"`   // line-based formats (CSV, TSV, JSON Lines)
-	Record   int64  `json:"record,omitempty"` // JSON arrays: the 1-based element index
+	Record   int64  `json:"record,omitempty"` // JSON arrays and Parquet: the 1-based record index
 	Column   string `json:"column,omitempty"`
 	Reason   string `json:"reason"`
 	Value    string `json:"value,omitempty"`
@@ -81,7 +81,7 @@ func (r *run) reject(ctx context.Context, file string, loc int64, formatName, co
 	r.res.RowsRejected++
 	r.countReason(column, reason, value)
 	rj := &Reject{File: file, Column: column, Reason: reason, Value: value, Raw: raw}
-	if formatName == "json" {
+	if formatName == "json" || formatName == "parquet" { // records, not lines
 		rj.Record = loc
 	} else {
 		rj.Line = loc

@@ -1,7 +1,8 @@
 // Package format decodes source files into a stream of records: CSV and TSV, JSON
 // Lines and JSON arrays, with gzip or zstd compression and latin-1/windows-1252
-// text encodings. Every decoder streams: memory depends on the longest record, not
-// on the file.
+// text encodings, and Parquet (OpenParquet, read through random access). Every
+// decoder streams: memory depends on the longest record (for Parquet, on one row
+// group's pages), not on the file.
 //
 // A record that cannot be decoded is returned as a *RecordError that locates it
 // (line or element number, column, raw text); the caller rejects it and goes on.
@@ -18,11 +19,13 @@ import (
 // Record is one decoded source record. Values are aligned with the decoder's
 // Columns() at the time the record was read; a record may be shorter than the
 // column list (missing trailing values are NULL). A value is nil (NULL), string,
-// json.Number, bool or record.JSON (nested objects and arrays).
+// json.Number, bool or record.JSON (nested objects and arrays); Parquet decimals
+// (and unsigned integers beyond int64) are record.Decimal, so that inference
+// types them decimal(p,s) exactly rather than double.
 type Record struct {
 	Values []any
 	// Loc locates the record in its file: the line on which it starts (CSV, TSV,
-	// JSON Lines) or its 1-based index (JSON arrays).
+	// JSON Lines) or its 1-based index (JSON arrays, Parquet rows).
 	Loc int64
 }
 
@@ -67,7 +70,8 @@ func IsRecordError(err error) bool {
 // Options configures decoding. The zero value reads UTF-8 CSV with a header,
 // comma-separated, double-quoted, with "" read as NULL.
 type Options struct {
-	// Format is csv, tsv, jsonl or json (see Detect); "" means csv.
+	// Format is csv, tsv, jsonl or json (see Detect); "" means csv. Parquet
+	// needs random access: see OpenParquet.
 	Format string
 	// Delimiter separates fields; default ',' for csv and '\t' for tsv. It may be
 	// any character of the file's encoding except a line break or the quote.
