@@ -19,8 +19,6 @@ import (
 type Database struct {
 	Instance awsrds.DatabaseInstance
 	Proxy    awsrds.DatabaseProxy
-	// ClientSG is the security group of the functions: the proxy admits it.
-	ClientSG awsec2.SecurityGroup
 	URL      string // SLUICE_DATABASE_URL: the proxy, the database and the secret
 	LogGroup awslogs.LogGroup
 }
@@ -33,17 +31,17 @@ func NewDatabase(scope constructs.Construct, id string, cfg Config, net *Network
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(scope)
 
-	// The major version only: RDS installs its default minor version and
-	// autoMinorVersionUpgrade keeps it current.
+	// A minor version that RDS offers for new instances everywhere;
+	// autoMinorVersionUpgrade keeps it current afterwards.
 	var engine awsrds.IInstanceEngine
 	var params map[string]*string
 	var logType string
 	if cfg.Engine == "mysql" {
-		engine = awsrds.DatabaseInstanceEngine_Mysql(&awsrds.MySqlInstanceEngineProps{Version: awsrds.MysqlEngineVersion_Of(jsii.String("8.4"), jsii.String("8.4"))})
+		engine = awsrds.DatabaseInstanceEngine_Mysql(&awsrds.MySqlInstanceEngineProps{Version: awsrds.MysqlEngineVersion_VER_8_4_7()})
 		params = map[string]*string{"require_secure_transport": jsii.String("ON")}
 		logType = "error"
 	} else {
-		engine = awsrds.DatabaseInstanceEngine_Postgres(&awsrds.PostgresInstanceEngineProps{Version: awsrds.PostgresEngineVersion_Of(jsii.String("17"), jsii.String("17"), nil)})
+		engine = awsrds.DatabaseInstanceEngine_Postgres(&awsrds.PostgresInstanceEngineProps{Version: awsrds.PostgresEngineVersion_VER_17_6()})
 		params = map[string]*string{"rds.force_ssl": jsii.String("1")}
 		logType = "postgresql"
 	}
@@ -58,9 +56,6 @@ func NewDatabase(scope constructs.Construct, id string, cfg Config, net *Network
 	})
 	proxySG := awsec2.NewSecurityGroup(c, jsii.String("ProxySG"), &awsec2.SecurityGroupProps{
 		Vpc: net.Vpc, Description: jsii.String("Sluice RDS Proxy: from the functions only"), AllowAllOutbound: jsii.Bool(true),
-	})
-	clientSG := awsec2.NewSecurityGroup(c, jsii.String("ClientSG"), &awsec2.SecurityGroupProps{
-		Vpc: net.Vpc, Description: jsii.String("Sluice functions"), AllowAllOutbound: jsii.Bool(true),
 	})
 
 	// The instance identifier is fixed so that its log group can exist, with a
@@ -116,14 +111,14 @@ func NewDatabase(scope constructs.Construct, id string, cfg Config, net *Network
 	})
 	port := awsec2.Port_Tcp(jsii.Number(float64(cfg.DBPort())))
 	dbSG.AddIngressRule(proxySG, port, jsii.String("from the RDS Proxy"), nil)
-	proxySG.AddIngressRule(clientSG, port, jsii.String("from the Sluice functions"), nil)
+	proxySG.AddIngressRule(net.FunctionsSG, port, jsii.String("from the Sluice functions"), nil)
 
 	scheme, tls := "postgres", "sslmode=require"
 	if cfg.Engine == "mysql" {
 		scheme, tls = "mysql", "tls=true"
 	}
 	url := fmt.Sprintf("%s://%s:%d/%s?secret=%s&%s", scheme, *proxy.Endpoint(), cfg.DBPort(), cfg.DBName, *inst.Secret().SecretArn(), tls)
-	return &Database{Instance: inst, Proxy: proxy, ClientSG: clientSG, URL: url, LogGroup: logGroup}
+	return &Database{Instance: inst, Proxy: proxy, URL: url, LogGroup: logGroup}
 }
 
 var notIdentifier = regexp.MustCompile(`[^a-z0-9]+`)

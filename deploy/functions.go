@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -110,7 +109,7 @@ func NewFunctions(scope constructs.Construct, id string, cfg Config, st *Storage
 			SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 			Vpc:                   net.Vpc,
 			VpcSubnets:            net.FnSubnets,
-			SecurityGroups:        &[]awsec2.ISecurityGroup{db.ClientSG},
+			SecurityGroups:        &[]awsec2.ISecurityGroup{net.FunctionsSG},
 			Environment:           &env,
 		}
 		if concurrency > 0 {
@@ -155,11 +154,19 @@ func NewFunctions(scope constructs.Construct, id string, cfg Config, st *Storage
 		Sid: jsii.String("FailureQueue"), Actions: jsii.Strings("sqs:SendMessage"), Resources: &[]*string{f.EtlFailures.QueueArn()},
 	}))
 	f.Etl = fn("etl", cfg.EtlMemoryMiB, cfg.EtlConcurrency, awscdk.Duration_Minutes(jsii.Number(15)), f.EtlRole, f.EtlLogs, env)
-	f.Etl.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
-		OnFailure:     awslambdadestinations.NewSqsDestination(f.EtlFailures),
-		RetryAttempts: jsii.Number(2),
-		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+	// Written as the CloudFormation resource: the L2 destination grants the
+	// role kms:GenerateDataKey* and kms:ReEncrypt*; the statements above grant
+	// what sending to the encrypted queue needs.
+	async := awslambda.NewCfnEventInvokeConfig(c, jsii.String("EtlAsync"), &awslambda.CfnEventInvokeConfigProps{
+		FunctionName:             f.Etl.FunctionName(),
+		Qualifier:                jsii.String("$LATEST"),
+		MaximumRetryAttempts:     jsii.Number(2),
+		MaximumEventAgeInSeconds: jsii.Number(6 * 3600),
+		DestinationConfig: &awslambda.CfnEventInvokeConfig_DestinationConfigProperty{
+			OnFailure: &awslambda.CfnEventInvokeConfig_OnFailureProperty{Destination: f.EtlFailures.QueueArn()},
+		},
 	})
+	async.Node().AddDependency(f.EtlRole) // Lambda checks the role may send to the queue
 
 	// api reads the specs and the rejects, and starts runs by invoking etl.
 	f.ApiLogs, f.ApiRole = logGroup("ApiLogs"), role("ApiRole", "api")

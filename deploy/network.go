@@ -15,6 +15,9 @@ type Network struct {
 	DBSubnets      *awsec2.SubnetSelection
 	FnSubnets      *awsec2.SubnetSelection
 	SecretsManager awsec2.InterfaceVpcEndpoint
+	// FunctionsSG is the security group of the functions: the endpoints and
+	// the RDS Proxy admit it.
+	FunctionsSG awsec2.SecurityGroup
 }
 
 // NewNetwork builds the VPC. Without NAT gateways the subnets have no route to
@@ -54,17 +57,21 @@ func NewNetwork(scope constructs.Construct, id string, cfg Config, logBucket aws
 		DBSubnets: &awsec2.SubnetSelection{SubnetGroupName: jsii.String("db")},
 		FnSubnets: &awsec2.SubnetSelection{SubnetGroupName: jsii.String("functions")},
 	}
+	n.FunctionsSG = awsec2.NewSecurityGroup(c, jsii.String("FunctionsSG"), &awsec2.SecurityGroupProps{
+		Vpc: vpc, Description: jsii.String("Sluice functions"), AllowAllOutbound: jsii.Bool(true),
+	})
 	vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{n.FnSubnets},
 	})
 	endpoint := func(id string, svc awsec2.InterfaceVpcEndpointAwsService) awsec2.InterfaceVpcEndpoint {
-		return vpc.AddInterfaceEndpoint(jsii.String(id), &awsec2.InterfaceVpcEndpointOptions{
+		e := vpc.AddInterfaceEndpoint(jsii.String(id), &awsec2.InterfaceVpcEndpointOptions{
 			Service: svc,
 			Subnets: n.FnSubnets,
-			// The endpoint's security group admits HTTPS from the VPC's range.
-			Open: jsii.Bool(true),
+			Open:    jsii.Bool(false), // only the functions (and the rotation function) reach it
 		})
+		e.Connections().AllowDefaultPortFrom(n.FunctionsSG, jsii.String("from the Sluice functions"))
+		return e
 	}
 	n.SecretsManager = endpoint("SecretsManager", awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER())
 	endpoint("Logs", awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS())
