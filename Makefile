@@ -75,4 +75,4 @@ cdk-test: deploy/node_modules/.package-lock.json
 	@test -z "$$(gofmt -l deploy/*.go)" || { echo "gofmt needed:"; gofmt -l deploy/*.go; exit 1; }
 	cd deploy && $(GO) vet . && $(CDK_ENV) $(GO) test -count=1 -timeout 20m .
 	$(MAKE) --no-print-directory synth
-	cfn-lint deploy/cdk.out/*.template.json deploy/cdk.out/assembly-*/*.template.json
+	cd deploy && cfn-lint $(patsubst deploy/%,%,$(wildcard deploy/cdk.out/*.template.json deploy/cdk.out/assembly-*/*.template.json))

@@ -7,12 +7,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -58,8 +60,14 @@ func Build(app awscdk.App, cfg Config) error {
 	if cfg.Pipeline.Enabled {
 		NewPipelineStack(app, cfg.Pipeline.StackName, cfg, plan)
 	}
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	AddChecks(app)
 	return nil
+}
+
+// AddChecks applies the cdk-nag AwsSolutions checks to scope. Aspects do not
+// cross into nested stages, so the pipeline's application stage gets its own.
+func AddChecks(scope constructs.IConstruct) {
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
 // AssemblyErrors lists the error messages of every stack of the assembly and of
@@ -72,9 +80,21 @@ func AssemblyErrors(asm cxapi.CloudAssembly) []string {
 		}
 		for _, m := range *a.Messages() {
 			if m.Level == cxapi.SynthesisMessageLevel_ERROR {
-				out = append(out, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
+				out = append(out, fmt.Sprintf("%s: %s", *m.Id, entryText(m.Entry.Data)))
 			}
 		}
 	}
 	return out
+}
+
+// entryText is an annotation's message.
+func entryText(data any) string {
+	if s, ok := data.(*string); ok && s != nil {
+		return *s
+	}
+	if s, ok := data.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(data)
+	return string(b)
 }
