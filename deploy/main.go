@@ -10,10 +10,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -38,7 +39,11 @@ func run(app awscdk.App) error {
 		return err
 	}
 	asm := app.Synth(nil)
-	if errs := AssemblyErrors(asm); len(errs) > 0 {
+	errs, err := AssemblyErrors(*asm.Directory())
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
 		return fmt.Errorf("%d error(s) in the synthesized stacks:\n%s", len(errs), strings.Join(errs, "\n"))
 	}
 	return nil
@@ -70,31 +75,100 @@ func AddChecks(scope constructs.IConstruct) {
 	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
-// AssemblyErrors lists the error messages of every stack of the assembly and of
-// its nested assemblies (the pipeline's stages).
-func AssemblyErrors(asm cxapi.CloudAssembly) []string {
-	var out []string
-	for _, a := range *asm.Artifacts() {
-		if nested, ok := a.(cxapi.NestedCloudAssemblyArtifact); ok {
-			out = append(out, AssemblyErrors(nested.NestedAssembly())...)
-		}
-		for _, m := range *a.Messages() {
-			if m.Level == cxapi.SynthesisMessageLevel_ERROR {
-				out = append(out, fmt.Sprintf("%s: %s", *m.Id, entryText(m.Entry.Data)))
-			}
-		}
+// AssemblyErrors lists the error annotations of every stack of the cloud
+// assembly in dir and of its nested assemblies (the pipeline's stages), read
+// from the manifests: cdk-nag's unsuppressed findings are among them.
+func AssemblyErrors(dir string) ([]string, error) {
+	stacks, err := ReadAssembly(dir)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	var out []string
+	for _, st := range stacks {
+		out = append(out, st.Errors...)
+	}
+	return out, nil
 }
 
-// entryText is an annotation's message.
-func entryText(data any) string {
-	if s, ok := data.(*string); ok && s != nil {
-		return *s
+// AssemblyStack is one stack of a synthesized cloud assembly.
+type AssemblyStack struct {
+	Name     string         // the CloudFormation stack name
+	Template map[string]any // the template
+	Errors   []string       // "path: message" of each error annotation
+}
+
+// manifest is the part of a cloud assembly's manifest.json read here.
+type manifest struct {
+	Artifacts map[string]struct {
+		Type        string `json:"type"`
+		DisplayName string `json:"displayName"`
+		Properties  struct {
+			TemplateFile  string `json:"templateFile"`
+			StackName     string `json:"stackName"`
+			DirectoryName string `json:"directoryName"`
+		} `json:"properties"`
+		Metadata               map[string][]metadataEntry `json:"metadata"`
+		AdditionalMetadataFile string                     `json:"additionalMetadataFile"`
+	} `json:"artifacts"`
+}
+
+type metadataEntry struct {
+	Type string `json:"type"`
+	Data any    `json:"data"`
+}
+
+// ReadAssembly reads every stack of the cloud assembly in dir and its nested
+// assemblies, sorted by name.
+func ReadAssembly(dir string) ([]AssemblyStack, error) {
+	var m manifest
+	if err := readJSON(filepath.Join(dir, "manifest.json"), &m); err != nil {
+		return nil, err
 	}
-	if s, ok := data.(string); ok {
-		return s
+	var out []AssemblyStack
+	for id, a := range m.Artifacts {
+		switch a.Type {
+		case "cdk:cloud-assembly":
+			nested, err := ReadAssembly(filepath.Join(dir, a.Properties.DirectoryName))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, nested...)
+		case "aws:cloudformation:stack":
+			st := AssemblyStack{Name: a.Properties.StackName}
+			if st.Name == "" {
+				st.Name = id
+			}
+			if err := readJSON(filepath.Join(dir, a.Properties.TemplateFile), &st.Template); err != nil {
+				return nil, err
+			}
+			md := a.Metadata
+			if a.AdditionalMetadataFile != "" {
+				if err := readJSON(filepath.Join(dir, a.AdditionalMetadataFile), &md); err != nil {
+					return nil, err
+				}
+			}
+			for path, entries := range md {
+				for _, e := range entries {
+					if e.Type == "aws:cdk:error" {
+						st.Errors = append(st.Errors, fmt.Sprintf("%s: %v", path, e.Data))
+					}
+				}
+			}
+			sort.Strings(st.Errors)
+			out = append(out, st)
+		}
 	}
-	b, _ := json.Marshal(data)
-	return string(b)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading the cloud assembly: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("reading the cloud assembly: %s: %w", path, err)
+	}
+	return nil
 }

@@ -71,7 +71,7 @@ const (
 // PipelineAlarm is one alarm on Sluice's EMF metrics (or, for api_5xx_ratio,
 // the API's metrics) that the project asks for.
 type PipelineAlarm struct {
-	Name      string  // unique within the stack: <rule>[-<pipeline>]
+	Name      string  // unique within the stack: alert-<rule>[-<pipeline>], or missed-schedule-<pipeline>
 	Rule      string  // the alert rule's name, or "default"
 	Kind      string  // one of the Alarm* kinds
 	Pipeline  string  // the Pipeline dimension; "" for api_5xx_ratio
@@ -188,18 +188,18 @@ func alarms(rules []spec.AlertRule, pipelines []string, schedules []ScheduleTrig
 		case spec.AlertStale:
 			for _, pl := range each(r) {
 				watched[pl] = true
-				out = append(out, PipelineAlarm{Name: r.Name + "-" + pl, Rule: r.Name, Kind: AlarmStale, Pipeline: pl, Threshold: r.After.Seconds()})
+				out = append(out, PipelineAlarm{Name: alertName(r.Name, pl), Rule: r.Name, Kind: AlarmStale, Pipeline: pl, Threshold: r.After.Seconds()})
 			}
 		case spec.AlertRejectRatio:
 			for _, pl := range each(r) {
-				out = append(out, PipelineAlarm{Name: r.Name + "-" + pl, Rule: r.Name, Kind: AlarmRejectRatio, Pipeline: pl, Threshold: r.Above, Window: r.Window})
+				out = append(out, PipelineAlarm{Name: alertName(r.Name, pl), Rule: r.Name, Kind: AlarmRejectRatio, Pipeline: pl, Threshold: r.Above, Window: r.Window})
 			}
 		case spec.AlertRunFailed:
 			for _, pl := range each(r) {
-				out = append(out, PipelineAlarm{Name: r.Name + "-" + pl, Rule: r.Name, Kind: AlarmRunFailed, Pipeline: pl, Threshold: 1})
+				out = append(out, PipelineAlarm{Name: alertName(r.Name, pl), Rule: r.Name, Kind: AlarmRunFailed, Pipeline: pl, Threshold: 1})
 			}
 		case spec.AlertAPI5xxRatio:
-			out = append(out, PipelineAlarm{Name: r.Name, Rule: r.Name, Kind: AlarmAPI5xxRatio, Threshold: r.Above, Window: r.Window})
+			out = append(out, PipelineAlarm{Name: alertName(r.Name, ""), Rule: r.Name, Kind: AlarmAPI5xxRatio, Threshold: r.Above, Window: r.Window})
 		}
 	}
 	for _, s := range schedules {
@@ -210,6 +210,16 @@ func alarms(rules []spec.AlertRule, pipelines []string, schedules []ScheduleTrig
 		out = append(out, PipelineAlarm{Name: "missed-schedule-" + s.Pipeline, Rule: ruleSourceDefault, Kind: AlarmMissed, Pipeline: s.Pipeline, Threshold: threshold})
 	}
 	return out
+}
+
+// alertName is the name of the alarm of an alert rule for a pipeline: alert-
+// keeps the project's rule names apart from the stack's own alarms (api-errors).
+func alertName(rule, pipeline string) string {
+	n := "alert-" + strings.ReplaceAll(rule, "/", "-")
+	if pipeline != "" {
+		n += "-" + pipeline
+	}
+	return n
 }
 
 // Period is the alarm's evaluation period: its window rounded up to whole

@@ -33,13 +33,13 @@ func TestLoadPlan(t *testing.T) {
 	}
 
 	want := []PipelineAlarm{
-		{Name: "orders-stale-orders", Rule: "orders-stale", Kind: AlarmStale, Pipeline: "orders", Threshold: 26 * 3600},
-		{Name: "reject-ratio-clicks", Rule: "reject-ratio", Kind: AlarmRejectRatio, Pipeline: "clicks", Threshold: 0.01},
-		{Name: "reject-ratio-invoices", Rule: "reject-ratio", Kind: AlarmRejectRatio, Pipeline: "invoices", Threshold: 0.01},
-		{Name: "reject-ratio-orders", Rule: "reject-ratio", Kind: AlarmRejectRatio, Pipeline: "orders", Threshold: 0.01},
-		{Name: "clicks-rejects-clicks", Rule: "clicks-rejects", Kind: AlarmRejectRatio, Pipeline: "clicks", Threshold: 0.05, Window: time.Hour},
-		{Name: "invoices-failed-invoices", Rule: "invoices-failed", Kind: AlarmRunFailed, Pipeline: "invoices", Threshold: 1},
-		{Name: "api-errors", Rule: "api-errors", Kind: AlarmAPI5xxRatio, Threshold: 0.02, Window: 10 * time.Minute},
+		{Name: "alert-orders-stale-orders", Rule: "orders-stale", Kind: AlarmStale, Pipeline: "orders", Threshold: 26 * 3600},
+		{Name: "alert-reject-ratio-clicks", Rule: "reject-ratio", Kind: AlarmRejectRatio, Pipeline: "clicks", Threshold: 0.01},
+		{Name: "alert-reject-ratio-invoices", Rule: "reject-ratio", Kind: AlarmRejectRatio, Pipeline: "invoices", Threshold: 0.01},
+		{Name: "alert-reject-ratio-orders", Rule: "reject-ratio", Kind: AlarmRejectRatio, Pipeline: "orders", Threshold: 0.01},
+		{Name: "alert-clicks-rejects-clicks", Rule: "clicks-rejects", Kind: AlarmRejectRatio, Pipeline: "clicks", Threshold: 0.05, Window: time.Hour},
+		{Name: "alert-invoices-failed-invoices", Rule: "invoices-failed", Kind: AlarmRunFailed, Pipeline: "invoices", Threshold: 1},
+		{Name: "alert-api-errors", Rule: "api-errors", Kind: AlarmAPI5xxRatio, Threshold: 0.02, Window: 10 * time.Minute},
 		// Both scheduled pipelines lack a stale rule: each gets a missed-schedule
 		// alarm at twice its longest gap plus an hour.
 		{Name: "missed-schedule-clicks", Rule: "default", Kind: AlarmMissed, Pipeline: "clicks", Threshold: 3 * 3600},
