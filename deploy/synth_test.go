@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -160,7 +161,8 @@ func ids(m map[string]map[string]any) []string {
 }
 
 // render turns a CloudFormation value into the string cdk-nag shows in its
-// findings: Ref X is <X>, Fn::GetAtt [X, Arn] is <X.Arn>, Fn::Join is joined.
+// findings: Ref X is <X>, Fn::GetAtt [X, Arn] is <X.Arn>, Fn::Join is joined,
+// Fn::Sub's ${X} is <X>.
 func render(v any) string {
 	switch v := v.(type) {
 	case string:
@@ -179,6 +181,9 @@ func render(v any) string {
 			}
 			return strings.Join(parts, render(j[0]))
 		}
+		if sub, ok := v["Fn::Sub"].(string); ok {
+			return subVar.ReplaceAllString(sub, "<$1>")
+		}
 		if i, ok := v["Fn::ImportValue"]; ok {
 			return "<import " + render(i) + ">"
 		}
@@ -186,6 +191,8 @@ func render(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+var subVar = regexp.MustCompile(`\$\{([^}]+)\}`)
 
 // list returns v as a list: CloudFormation allows one value where a list is meant.
 func list(v any) []any {
