@@ -66,7 +66,7 @@ type Config struct {
 // Pipeline configures the CDK Pipelines stack.
 type Pipeline struct {
 	Enabled       bool   // pipeline: add the pipeline stack; default false
-	StackName     string // pipelineStackName: default SluicePipeline
+	StackName     string // pipelineStackName: default the stack name and Pipeline (SluicePipeline)
 	StageName     string // stageName: the application stage deployed by the pipeline; default Prod
 	ConnectionArn string // connectionArn: a CodeStar connection (GitHub, Bitbucket, GitLab); default none
 	Repo          string // repo: owner/name with connectionArn, or the CodeCommit repository name; default sluice
@@ -87,7 +87,7 @@ var contextDefaults = map[string]string{
 	"etlMemory": "1024", "apiMemory": "512", "etlConcurrency": "5", "apiConcurrency": "20",
 	"apiThrottleRate": "50", "apiThrottleBurst": "100",
 	"apiP99Ms": "3000", "dbMaxConnections": "60", "dbMinFreeGiB": "2", "dbMinFreeMemoryMiB": "128",
-	"pipeline": "false", "pipelineStackName": "SluicePipeline", "stageName": "Prod", "repo": "sluice", "branch": "main",
+	"pipeline": "false", "stageName": "Prod", "repo": "sluice", "branch": "main",
 	"smokeKeyParameter": "/sluice/smoke-test/api-key", "testCommand": "make test",
 }
 
@@ -170,6 +170,9 @@ func (r *contextReader) config() (Config, error) {
 			ConnectionArn: r.str("connectionArn"), Repo: r.str("repo"), Branch: r.str("branch"),
 			SmokeKeyParam: r.str("smokeKeyParameter"), TestCommand: r.str("testCommand"),
 		},
+	}
+	if c.Pipeline.StackName == "" {
+		c.Pipeline.StackName = c.StackName + "Pipeline"
 	}
 	c.Given = r.given
 	if c.Engine != "postgres" && c.Engine != "mysql" {

@@ -16,6 +16,13 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+// The CLIs the pipeline installs: the CDK CLI of package.json (a test keeps
+// them equal) for self-mutation, and cdk-assets for publishing assets.
+const (
+	cdkCLIVersion    = "2.1149.0"
+	cdkAssetsVersion = "4.7.3"
+)
+
 // PipelineStack is the CDK Pipelines stack: source, a synth step that tests and
 // builds, the application stage, and a smoke test after it.
 type PipelineStack struct {
@@ -89,9 +96,11 @@ func NewPipelineStack(scope constructs.Construct, id string, cfg Config, plan *P
 		AutoDeleteObjects:      jsii.Bool(false),
 	})
 	cp := pipelines.NewCodePipeline(stack, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
-		PipelineName:   jsii.String(*stack.StackName()),
-		Synth:          synth,
-		ArtifactBucket: artifacts,
+		PipelineName:        jsii.String(*stack.StackName()),
+		Synth:               synth,
+		ArtifactBucket:      artifacts,
+		CliVersion:          jsii.String(cdkCLIVersion),
+		CdkAssetsCliVersion: jsii.String(cdkAssetsVersion),
 		CodeBuildDefaults: &pipelines.CodeBuildOptions{
 			BuildEnvironment: &awscodebuild.BuildEnvironment{
 				BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
