@@ -209,6 +209,10 @@ func TestTLS(t *testing.T) {
 		if !denyInsecure(props(p)["PolicyDocument"]) {
 			t.Errorf("topic policy %s allows publishing without TLS", id)
 		}
+		doc, _ := json.Marshal(props(p)["PolicyDocument"])
+		if !strings.Contains(string(doc), `"Principal":{"Service":"cloudwatch.amazonaws.com"}`) || !strings.Contains(string(doc), `"aws:SourceAccount"`) {
+			t.Errorf("topic policy %s does not let this account's alarms publish: %s", id, doc)
+		}
 	}
 	check(t, "rds.force_ssl", func() {
 		tmpl.HasResourceProperties(str("AWS::RDS::DBParameterGroup"), like("Parameters", obj("rds.force_ssl", "1"), "Family", "postgres17"))

@@ -29,16 +29,22 @@ func NewStorage(scope constructs.Construct, id string, cfg Config) *Storage {
 	})
 	// CloudWatch alarms publish to the encrypted topic, and EventBridge sends
 	// events it could not deliver to the encrypted dead-letter queue: both
-	// services encrypt with the key on this account's behalf.
-	for _, svc := range []string{"cloudwatch.amazonaws.com", "events.amazonaws.com"} {
-		key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("Allow " + svc),
-			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(svc), nil)},
-			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
-			Resources:  jsii.Strings("*"), // in a key policy, * is this key
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
-		}), jsii.Bool(false))
-	}
+	// services encrypt with the key on this account's behalf. CloudWatch's
+	// requests are checked by the topic's policy (this account's alarms only);
+	// AWS documents its key statement without conditions.
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AlarmsPublishToTheTopic"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"), // in a key policy, * is this key
+	}), jsii.Bool(false))
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("EventBridgeDeadLetters"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+	}), jsii.Bool(false))
 
 	// Server access logs and flow logs can only be delivered to a bucket with
 	// S3-managed encryption.
