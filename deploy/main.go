@@ -38,8 +38,11 @@ func run(app awscdk.App) error {
 	if err := Build(app, cfg); err != nil {
 		return err
 	}
-	asm := app.Synth(nil)
-	errs, err := AssemblyErrors(*asm.Directory())
+	dir, err := synthesize(app)
+	if err != nil {
+		return err
+	}
+	errs, err := AssemblyErrors(dir)
 	if err != nil {
 		return err
 	}
@@ -47,6 +50,17 @@ func run(app awscdk.App) error {
 		return fmt.Errorf("%d error(s) in the synthesized stacks:\n%s", len(errs), strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// synthesize writes the cloud assembly and returns its folder. The CDK throws
+// (a panic here) when its validation report has errors: that becomes an error.
+func synthesize(app awscdk.App) (dir string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis failed: %v", r)
+		}
+	}()
+	return *app.Synth(nil).Directory(), nil
 }
 
 // Build adds the stacks cfg asks for to app and applies the cdk-nag checks.
