@@ -38,6 +38,14 @@ var (
 	assetDir   string
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if assetDir != "" {
+		os.RemoveAll(assetDir)
+	}
+	os.Exit(code)
+}
+
 // testAsset is a folder holding a placeholder bootstrap: the tests do not need
 // the real binary (`make lambda`), only an asset to hash.
 func testAsset(t *testing.T) string {
