@@ -3,10 +3,10 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: test services vet unit race fuzz bench build demo tidy clean
+.PHONY: test services vet unit race fuzz bench build demo tidy clean lambda synth deploy cdk-test
 
 ## test: start the database servers, vet, then every test with the race detector (what CI runs)
-test: services vet unit
+test: services vet unit cdk-test
 
 ## services: start (or install) PostgreSQL and MariaDB on 127.0.0.1 for the tests
 services:
@@ -42,3 +42,42 @@ demo:
 
 clean:
 	rm -rf dist sluice-demo
+
+## lambda: the arm64 Lambda binary dist/bootstrap and dist/bootstrap.zip, the asset deploy/ uploads
+lambda:
+	mkdir -p dist
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags='-s -w' -tags lambda.norpc -o dist/bootstrap ./cmd/sluice
+	touch -t 198001010000 dist/bootstrap   # a zip of the same binary hashes the same: no redeploy
+	cd dist && rm -f bootstrap.zip && zip -q -X bootstrap.zip bootstrap
+
+# The AWS CDK app (deploy/, its own module) and the pinned CDK CLI of deploy/package.json.
+CDK_ENV  := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 JSII_DEPRECATED=quiet CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=1
+CDK      := cd deploy && $(CDK_ENV) npx --no-install cdk
+## SYNTH_CONTEXT: context of `make synth`; the default also synthesizes the pipeline stack and its stage
+SYNTH_CONTEXT ?= -c pipeline=true
+## DEPLOY_CONTEXT: context of `make deploy`, e.g. DEPLOY_CONTEXT="-c alarmEmail=ops@example.com -c multiAz=true"
+DEPLOY_CONTEXT ?=
+
+deploy/node_modules/.package-lock.json: deploy/package-lock.json
+	cd deploy && npm ci --no-audit --no-fund --loglevel=error
+
+## synth: synthesize every stack to deploy/cdk.out, offline, no AWS credentials; fails on any cdk-nag finding
+synth: lambda deploy/node_modules/.package-lock.json
+	rm -rf deploy/cdk.out
+	$(CDK) synth --no-notices --quiet $(SYNTH_CONTEXT)
+
+## deploy: deploy the application stack to the account and region of your AWS credentials (README: Deploy to AWS)
+deploy: lambda deploy/node_modules/.package-lock.json
+	$(CDK) deploy --all --no-notices $(DEPLOY_CONTEXT)
+
+## cdk-test: the CDK app's vet and unit tests, `make synth`, and cfn-lint on every template
+## (cfn-lint comes from PyPI: where it is missing the lint is skipped loudly, unless CFN_LINT_REQUIRED=1)
+cdk-test: deploy/node_modules/.package-lock.json
+	@test -z "$$(gofmt -l deploy/*.go)" || { echo "gofmt needed:"; gofmt -l deploy/*.go; exit 1; }
+	cd deploy && $(GO) vet . && $(CDK_ENV) $(GO) test -count=1 -timeout 20m .
+	$(MAKE) --no-print-directory synth
+	@if command -v cfn-lint >/dev/null; then \
+		echo "cfn-lint $$(cfn-lint --version | cut -d' ' -f2) on every template"; \
+		cd deploy && cfn-lint $$(ls cdk.out/*.template.json cdk.out/assembly-*/*.template.json 2>/dev/null); \
+	elif [ "$(CFN_LINT_REQUIRED)" = 1 ]; then echo "cfn-lint is not installed"; exit 1; \
+	else echo "*** cfn-lint is not installed: the templates were NOT linted (pip install cfn-lint) ***"; fi
