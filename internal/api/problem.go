@@ -66,3 +66,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	w.WriteHeader(p.Status)
 	w.Write(append(b, '\n'))
 }
+
+// WriteProblem writes p as an RFC 9457 problem response, for handlers in front
+// of the Server (the Lambda adapter's, before the Server exists).
+func WriteProblem(w http.ResponseWriter, r *http.Request, p *Problem) { writeProblem(w, r, p) }

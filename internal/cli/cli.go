@@ -59,6 +59,10 @@ func (e usageError) Error() string { return e.msg }
 // code: 0 on success, 1 when a run or check failed, 2 for a usage error.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &Env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	if len(args) == 0 && getenv(obs.EnvLambdaRuntime) != "" {
+		// The binary is a Lambda function's bootstrap: serve the runtime API.
+		return lambdaMain(ctx, env)
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {

@@ -24,6 +24,7 @@ import (
 	"github.com/sluice-data/sluice/internal/obs/metrics"
 	"github.com/sluice-data/sluice/internal/serve"
 	"github.com/sluice-data/sluice/internal/sink"
+	"github.com/sluice-data/sluice/internal/source"
 	"github.com/sluice-data/sluice/internal/spec"
 )
 
@@ -216,17 +217,10 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 		}
 	}
 	sched := &serve.Scheduler{Worker: worker, Parse: parseSchedule, Logger: log}
-	cfg := api.Config{
-		DB: db, Project: proj, Pipelines: loadPipelines, Storage: storage, Runner: worker.Runner(),
-		NoAuth: o.noAuth, Secret: secret, StatementTimeout: proj.API.StatementTimeout,
-		RateLimit: proj.API.RateLimit, RateBurst: proj.API.RateBurst, CORSOrigins: proj.API.CORSOrigins,
-		Logger: log, Version: version(), Observe: m.Request, Metrics: m.Handler(),
-	}
+	cfg := apiConfig(proj, db, storage, loadPipelines, worker.Runner(), secret, m, log)
+	cfg.NoAuth, cfg.Metrics = o.noAuth, m.Handler()
 	if o.scheduler {
 		cfg.NextRun = sched.Next
-	}
-	if j := proj.API.JWT; j.Issuer != "" {
-		cfg.JWT = &api.JWTConfig{Issuer: j.Issuer, Audience: j.Audience, JWKSURL: j.JWKSURL, ScopesClaim: j.ScopesClaim}
 	}
 	srv, err = api.New(ctx, cfg)
 	if err != nil {
@@ -290,4 +284,20 @@ func serveProject(ctx context.Context, env *Env, proj *spec.Project, o serveOpti
 	worker.Stop(o.grace)
 	log.Info("stopped")
 	return nil
+}
+
+// apiConfig is the API's configuration from the project, as sluice serve and
+// the api Lambda function share it.
+func apiConfig(proj *spec.Project, db sink.DB, storage *source.Router, pipelines func(context.Context) ([]*spec.Pipeline, error),
+	runner api.Runner, secret []byte, m *metrics.Metrics, log *slog.Logger) api.Config {
+	cfg := api.Config{
+		DB: db, Project: proj, Pipelines: pipelines, Storage: storage, Runner: runner,
+		Secret: secret, StatementTimeout: proj.API.StatementTimeout,
+		RateLimit: proj.API.RateLimit, RateBurst: proj.API.RateBurst, CORSOrigins: proj.API.CORSOrigins,
+		Logger: log, Version: version(), Observe: m.Request,
+	}
+	if j := proj.API.JWT; j.Issuer != "" {
+		cfg.JWT = &api.JWTConfig{Issuer: j.Issuer, Audience: j.Audience, JWKSURL: j.JWKSURL, ScopesClaim: j.ScopesClaim}
+	}
+	return cfg
 }
