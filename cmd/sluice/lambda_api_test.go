@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -71,13 +70,13 @@ func TestLambdaAPIMatchesServe(t *testing.T) {
 	for k, v := range env {
 		serve.Env = append(serve.Env, k+"="+v)
 	}
-	var serveOut bytes.Buffer
+	var serveOut lockedBuffer
 	serve.Stdout, serve.Stderr = &serveOut, &serveOut
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { serve.Process.Kill(); serve.Wait() })
-	waitHTTP(t, "http://"+addr+"/healthz", serve, &serveOut)
+	waitHTTP(t, "http://"+addr+"/healthz", &serveOut)
 
 	fn := startFunction(t, env)
 	auth := map[string]string{"authorization": "Bearer " + key}
@@ -125,7 +124,7 @@ func TestLambdaAPIMatchesServe(t *testing.T) {
 	}
 }
 
-func waitHTTP(t *testing.T, u string, cmd *exec.Cmd, out *bytes.Buffer) {
+func waitHTTP(t *testing.T, u string, out *lockedBuffer) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		resp, err := http.Get(u)

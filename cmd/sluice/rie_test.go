@@ -84,28 +84,32 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// lockedBuffer collects a subprocess's output, safe to read while it runs.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // function is one Lambda function running under the emulator.
 type function struct {
 	addr string
-	mu   sync.Mutex
-	out  bytes.Buffer // the emulator's and the function's stdout and stderr
-}
-
-// syncWriter serialises the two output streams into one buffer.
-type syncWriter struct{ f *function }
-
-func (w syncWriter) Write(p []byte) (int, error) {
-	w.f.mu.Lock()
-	defer w.f.mu.Unlock()
-	return w.f.out.Write(p)
+	out  lockedBuffer // the emulator's and the function's stdout and stderr
 }
 
 // Output returns everything printed so far.
-func (f *function) Output() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.out.String()
-}
+func (f *function) Output() string { return f.out.String() }
 
 // startFunction runs bootstrap under the emulator with env (on top of a
 // minimal environment) and waits until it takes invocations.
@@ -119,7 +123,7 @@ func startFunction(t *testing.T, env map[string]string) *function {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Stdout, cmd.Stderr = syncWriter{f}, syncWriter{f}
+	cmd.Stdout, cmd.Stderr = &f.out, &f.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
