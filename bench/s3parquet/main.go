@@ -1,0 +1,459 @@
+// Command s3parquet measures loading a Parquet file of N rows (default 3M) from
+// S3 into PostgreSQL with `sluice run`, against `psql \copy` of the same rows as
+// CSV, in one session. Run from the repository root (make bench-parquet):
+//
+//	go run ./bench/s3parquet -rows 3000000 -runs 3
+//
+// It writes, into a temporary folder, a Parquet file (8 columns: bigint id, text,
+// decimal(12,2), double, boolean, UTC timestamp, date and a nullable text;
+// snappy; row groups of 128Ki rows) and the same rows as CSV. It starts an
+// in-process S3 fake (gofakes3, in memory, on 127.0.0.1) and uploads the Parquet
+// file to it. Then, alternating, each run on a freshly created database:
+//
+//   - psql \copy of the CSV file into a pre-created table of the same types;
+//   - the real sluice binary, `sluice run`, reading the file from the fake S3
+//     through the AWS SDK (AWS_ENDPOINT_URL_S3) and appending into PostgreSQL,
+//     with a cast step to the same types.
+//
+// Both are measured as subprocesses: wall time and peak RSS (getrusage
+// maxrss). After every run the table must hold N rows, and a fingerprint of
+// every column (sums, counts, min/max) must equal the baseline's, so the
+// benchmark cannot report a load that did not happen. PostgreSQL must listen
+// on 127.0.0.1 (make services).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/sluice-data/sluice/bench/harness"
+)
+
+var (
+	rows    = flag.Int("rows", 3_000_000, "rows in the file")
+	runs    = flag.Int("runs", 3, "runs of each loader, alternating")
+	pgAdmin = flag.String("postgres", "postgres://root@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL admin URL (a role that may create databases)")
+	keep    = flag.Bool("keep", false, "keep the temporary folder (prints its path)")
+	logs    = flag.Bool("logs", false, "print sluice's log lines of each run")
+)
+
+const (
+	dbName   = "sluice_s3parquet"
+	groupLen = 128 * 1024
+	columns  = "id bigint, customer text, amount numeric(12,2), price double precision, active boolean, created timestamptz, shipped date, note text"
+	spec     = `version: 1
+name: orders
+source: {path: in/, pattern: "*.parquet"}
+transform:
+  - cast:
+      id: bigint
+      customer: text
+      amount: decimal(12,2)
+      price: double
+      active: boolean
+      created: timestamptz
+      shipped: date
+      note: text
+target: {table: orders, mode: append}
+`
+	// fingerprint sums or bounds every column, so that two tables that agree
+	// hold (with overwhelming likelihood) the same values.
+	fingerprint = `SELECT count(*), sum(id), md5(string_agg(DISTINCT customer, ',' ORDER BY customer)), sum(amount),
+	sum(price)::numeric(30,4), count(*) FILTER (WHERE active), sum(extract(epoch FROM created))::numeric(30,6),
+	min(created), max(created), sum(shipped - DATE '2000-01-01'), count(note), sum(length(note)) FROM `
+)
+
+// row is one Parquet row.
+type row struct {
+	ID       int64   `parquet:"id"`
+	Customer string  `parquet:"customer"`
+	Amount   int64   `parquet:"amount,decimal(2:12)"`
+	Price    float64 `parquet:"price"`
+	Active   bool    `parquet:"active"`
+	Created  int64   `parquet:"created,timestamp(microsecond:utc)"`
+	Shipped  int32   `parquet:"shipped,date"`
+	Note     *string `parquet:"note,optional"`
+}
+
+var (
+	customers = []string{"Doe, Jane", `O'Brien "Bob"`, "Müller", "Smith, John", "Rossi", "García", "Nguyễn Văn An", "Zhang Wei"}
+	notes     = []string{"gift wrap", "call before, please", "fragile", "leave at the door", `"urgent"`}
+	epoch     = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func makeRow(i int) row {
+	r := row{
+		ID:       int64(i),
+		Customer: customers[i%len(customers)],
+		Amount:   int64((i*7919)%10_000_000) - 100_000, // -1,000.00 .. 98,999.99
+		Price:    float64(i%100_000)/64 + 0.5,
+		Active:   i%3 != 0,
+		Created:  epoch.UnixMicro() + int64(i)*7_777_777 + int64(i%1000),
+		Shipped:  int32(epoch.Unix()/86400) + int32(i%2500),
+	}
+	if i%4 != 0 {
+		r.Note = &notes[i%len(notes)]
+	}
+	return r
+}
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "s3parquet:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	tmp, err := os.MkdirTemp("", "sluice-s3parquet-")
+	if err != nil {
+		return err
+	}
+	if *keep {
+		fmt.Println("folder:", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	bin, err := harness.BuildSluice(tmp)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("machine: %s\n", harness.Machine())
+
+	start := time.Now()
+	pqPath, csvPath := filepath.Join(tmp, "orders.parquet"), filepath.Join(tmp, "orders.csv")
+	if err := writeFiles(pqPath, csvPath, *rows); err != nil {
+		return err
+	}
+	pqInfo, _ := os.Stat(pqPath)
+	csvInfo, _ := os.Stat(csvPath)
+	fmt.Printf("files: %d rows; parquet %.1f MB (snappy, row groups of %d); csv %.1f MB; written in %.1fs\n",
+		*rows, mb(pqInfo.Size()), groupLen, mb(csvInfo.Size()), time.Since(start).Seconds())
+
+	// The S3 fake, in this process.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: gofakes3.New(s3mem.New()).Server()}
+	go srv.Serve(ln)
+	defer srv.Close()
+	endpoint := "http://" + ln.Addr().String()
+	if err := upload(endpoint, pqPath); err != nil {
+		return err
+	}
+
+	proj := filepath.Join(tmp, "project")
+	if err := os.MkdirAll(filepath.Join(proj, "pipelines"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(proj, "pipelines", "orders.yaml"), []byte(spec), 0o644); err != nil {
+		return err
+	}
+	dbURL := strings.Replace(*pgAdmin, "/postgres?", "/"+dbName+"?", 1)
+
+	psql := func() *exec.Cmd {
+		return exec.Command("psql", dbURL, "-q", "-v", "ON_ERROR_STOP=1", "-c", `\copy orders FROM '`+csvPath+`' CSV HEADER`)
+	}
+	sluice := func() *exec.Cmd {
+		cmd := exec.Command(bin, "run", "-p", proj, "orders")
+		cmd.Env = append(os.Environ(),
+			"SLUICE_DATABASE_URL="+dbURL,
+			"SLUICE_STORAGE_URL=s3://bench/data",
+			"AWS_ENDPOINT_URL_S3="+endpoint,
+			"AWS_REGION=us-east-1",
+			"AWS_ACCESS_KEY_ID=test",
+			"AWS_SECRET_ACCESS_KEY=test",
+		)
+		return cmd
+	}
+
+	var want string
+	var copyT, sluiceT []float64
+	var copyRSS, sluiceRSS []int64
+	for i := 1; i <= *runs; i++ {
+		// Baseline: an empty table of the same types, then \copy.
+		if err := recreate(`CREATE TABLE orders (` + columns + `)`); err != nil {
+			return err
+		}
+		r, err := measure(psql())
+		if err != nil {
+			return err
+		}
+		fp, err := check(dbURL, "orders")
+		if err != nil {
+			return fmt.Errorf("psql run %d: %w", i, err)
+		}
+		if want == "" {
+			want = fp
+		}
+		copyT, copyRSS = append(copyT, r.wall.Seconds()), append(copyRSS, r.rss)
+		fmt.Printf("run %d  psql \\copy (CSV)       %7.2fs  %4d MB RSS\n", i, r.wall.Seconds(), r.rss)
+
+		// Sluice: a fresh database; sluice creates the table.
+		if err := recreate(""); err != nil {
+			return err
+		}
+		r, err = measure(sluice())
+		if err != nil {
+			return err
+		}
+		if fp, err = check(dbURL, "orders"); err != nil {
+			return fmt.Errorf("sluice run %d: %w", i, err)
+		}
+		if fp != want {
+			return fmt.Errorf("sluice run %d: the table differs from psql's:\n  psql:   %s\n  sluice: %s", i, want, fp)
+		}
+		sluiceT, sluiceRSS = append(sluiceT, r.wall.Seconds()), append(sluiceRSS, r.rss)
+		fmt.Printf("run %d  sluice run (S3 parquet) %7.2fs  %4d MB RSS\n", i, r.wall.Seconds(), r.rss)
+		if *logs || i == 1 {
+			fmt.Print(indent(r.stderr))
+		}
+	}
+	types, err := columnTypes(dbURL)
+	if err != nil {
+		return err
+	}
+	fmt.Println("table created by sluice:", types)
+	fmt.Println("fingerprint (equal for both):", want)
+
+	mc, ms := median(copyT), median(sluiceT)
+	fmt.Printf("\n| loader | rows | seconds (median of %d) | rows/s | peak RSS MB (max) | time vs `\\copy` |\n|---|---:|---:|---:|---:|---:|\n", *runs)
+	fmt.Printf("| psql `\\copy` (CSV, %.0f MB) | %d | %.2f | %.0f | %d | 1.00× |\n", mb(csvInfo.Size()), *rows, mc, float64(*rows)/mc, slices.Max(copyRSS))
+	fmt.Printf("| sluice run (Parquet %.0f MB from S3) | %d | %.2f | %.0f | %d | %.2f× |\n", mb(pqInfo.Size()), *rows, ms, float64(*rows)/ms, slices.Max(sluiceRSS), ms/mc)
+	fmt.Printf("\nall runs: psql %v s; sluice %v s\n", copyT, sluiceT)
+	return nil
+}
+
+func mb(n int64) float64 { return float64(n) / 1e6 }
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if l != "" {
+			b.WriteString("        " + l + "\n")
+		}
+	}
+	return b.String()
+}
+
+type result struct {
+	wall   time.Duration
+	rss    int64 // MB
+	stderr string
+}
+
+func measure(cmd *exec.Cmd) (result, error) {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return result{}, fmt.Errorf("%s: %w\n%s%s", strings.Join(cmd.Args, " "), err, stdout.String(), stderr.String())
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss / 1024
+	return result{d, rss, stdout.String() + stderr.String()}, nil
+}
+
+// recreate drops and creates the database, then runs ddl in it.
+func recreate(ddl string) error {
+	db, err := sql.Open("pgx", *pgAdmin)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Exec("DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)"); err != nil {
+		return err
+	}
+	if _, err := db.Exec("CREATE DATABASE " + dbName); err != nil {
+		return err
+	}
+	if ddl == "" {
+		return nil
+	}
+	db2, err := sql.Open("pgx", strings.Replace(*pgAdmin, "/postgres?", "/"+dbName+"?", 1))
+	if err != nil {
+		return err
+	}
+	defer db2.Close()
+	_, err = db2.Exec(ddl)
+	return err
+}
+
+// check verifies the row count and returns the table's fingerprint.
+func check(dbURL, table string) (string, error) {
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	vals := make([]any, 12)
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := db.QueryRow(fingerprint + table).Scan(ptrs...); err != nil {
+		return "", err
+	}
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		if t, ok := v.(time.Time); ok {
+			v = t.UTC().Format(time.RFC3339Nano)
+		}
+		parts[i] = fmt.Sprint(v)
+	}
+	if n, _ := strconv.Atoi(parts[0]); n != *rows {
+		return "", fmt.Errorf("%s holds %s rows, want %d", table, parts[0], *rows)
+	}
+	return strings.Join(parts, " "), nil
+}
+
+func columnTypes(dbURL string) (string, error) {
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	rs, err := db.Query(`SELECT column_name, format_type(atttypid, atttypmod) FROM information_schema.columns c
+		JOIN pg_attribute a ON a.attrelid = 'orders'::regclass AND a.attname = c.column_name
+		WHERE c.table_name = 'orders' ORDER BY c.ordinal_position`)
+	if err != nil {
+		return "", err
+	}
+	defer rs.Close()
+	var out []string
+	for rs.Next() {
+		var n, t string
+		if err := rs.Scan(&n, &t); err != nil {
+			return "", err
+		}
+		out = append(out, n+" "+t)
+	}
+	return strings.Join(out, ", "), rs.Err()
+}
+
+// writeFiles writes the n rows as Parquet and as CSV.
+func writeFiles(pqPath, csvPath string, n int) error {
+	pf, err := os.Create(pqPath)
+	if err != nil {
+		return err
+	}
+	defer pf.Close()
+	pb := bufio.NewWriterSize(pf, 1<<20)
+	w := parquet.NewGenericWriter[row](pb, parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(groupLen))
+
+	cf, err := os.Create(csvPath)
+	if err != nil {
+		return err
+	}
+	defer cf.Close()
+	cb := bufio.NewWriterSize(cf, 1<<20)
+	cw := csv.NewWriter(cb)
+	cw.Write([]string{"id", "customer", "amount", "price", "active", "created", "shipped", "note"})
+
+	batch := make([]row, 0, 4096)
+	rec := make([]string, 8)
+	for i := 1; i <= n; i++ {
+		r := makeRow(i)
+		batch = append(batch, r)
+		rec[0] = strconv.FormatInt(r.ID, 10)
+		rec[1] = r.Customer
+		rec[2] = decimal(r.Amount)
+		rec[3] = strconv.FormatFloat(r.Price, 'g', -1, 64)
+		rec[4] = strconv.FormatBool(r.Active)
+		rec[5] = time.UnixMicro(r.Created).UTC().Format("2006-01-02 15:04:05.000000Z07:00")
+		rec[6] = time.Unix(int64(r.Shipped)*86400, 0).UTC().Format(time.DateOnly)
+		rec[7] = ""
+		if r.Note != nil {
+			rec[7] = *r.Note
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+		if len(batch) == cap(batch) || i%groupLen == 0 || i == n {
+			if _, err := w.Write(batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+			if i%groupLen == 0 {
+				if err := w.Flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	if err := cb.Flush(); err != nil {
+		return err
+	}
+	return pb.Flush()
+}
+
+// decimal formats cents as a decimal with two places.
+func decimal(cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
+}
+
+// upload creates the bucket and puts the Parquet file at data/in/.
+func upload(endpoint, path string) error {
+	ctx := context.Background()
+	c := s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bench")}); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String("data/in/orders.parquet"), Body: bytes.NewReader(b)})
+	return err
+}
