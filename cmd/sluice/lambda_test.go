@@ -199,6 +199,31 @@ func TestLambdaETL(t *testing.T) {
 		t.Errorf("orders has %d rows after a full refresh, want 2", got)
 	}
 
+	// Command invokes: the first API key of a deployment whose database only
+	// the functions reach.
+	var cmd struct {
+		ExitCode     int    `json:"exit_code"`
+		Stdout       string `json:"stdout"`
+		Stderr       string `json:"stderr"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if err := json.Unmarshal(fn.invoke(t, `{"command": ["keys", "create", "--name", "ci", "--scope", "read"]}`), &cmd); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(cmd.Stdout)
+	if cmd.ExitCode != 0 || !strings.HasPrefix(key, "sk_") {
+		t.Fatalf("keys create: %+v", cmd)
+	}
+	if strings.Contains(fn.Output(), key) {
+		t.Error("the new key was logged")
+	}
+	if err := json.Unmarshal(fn.invoke(t, `{"command": ["runs", "--json", "--pipeline", "orders"]}`), &cmd); err != nil || cmd.ExitCode != 0 || strings.Count(cmd.Stdout, "\n") != 4 { // s3, s3 again, sqs, invoke
+		t.Errorf("runs: %+v (%v)", cmd, err)
+	}
+	if err := json.Unmarshal(fn.invoke(t, `{"command": ["serve"]}`), &cmd); err != nil || !strings.Contains(cmd.ErrorMessage, "cannot run in Lambda") {
+		t.Errorf("serve: %+v (%v)", cmd, err)
+	}
+
 	checkLambdaOutput(t, fn, map[string]bool{"RowsLoaded": true, "RunSucceeded": true, "ColdStart": true})
 	if d := fn.initDurations(); len(d) != 1 {
 		t.Errorf("init durations %v, want one (one cold start)", d)

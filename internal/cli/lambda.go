@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,7 +61,7 @@ func lambdaMain(ctx context.Context, env *Env) int {
 	fn := &lambdaFunc{env: env, proj: proj, log: log, metrics: m, storage: newStorage(env.Getenv)}
 	switch h := env.Getenv(envHandler); h {
 	case "etl":
-		etl := &lambdarun.ETL{Setup: fn.etlDeps, Metrics: m, Out: env.Stdout, Logger: log}
+		etl := &lambdarun.ETL{Setup: fn.etlDeps, Metrics: m, Out: env.Stdout, Logger: log, Command: fn.command}
 		lambda.StartWithOptions(etl, lambda.WithContext(ctx))
 	case "api":
 		srv := http.HandlerFunc(fn.serveAPI)
@@ -188,4 +191,29 @@ func (f *lambdaFunc) api(ctx context.Context) (http.Handler, error) {
 	}
 	f.apiSrv = srv
 	return srv, nil
+}
+
+// lambdaCommands are the commands a command invoke may run: administration
+// that needs the database, nothing that serves or writes files locally.
+var lambdaCommands = []string{"keys", "runs", "validate", "plan", "version"}
+
+// command runs a sluice command line inside the function, with the function's
+// environment, and returns what it printed.
+func (f *lambdaFunc) command(ctx context.Context, args []string) (*lambdarun.CommandResult, error) {
+	if !slices.Contains(lambdaCommands, args[0]) {
+		return nil, fmt.Errorf("command %q cannot run in Lambda; use one of %s", args[0], strings.Join(lambdaCommands, ", "))
+	}
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string {
+		if k == obs.EnvLambdaRuntime {
+			return "" // a command, not the runtime loop
+		}
+		return f.env.Getenv(k)
+	}
+	args = append(args[:1:1], append([]string{"--project", f.proj.Dir}, args[1:]...)...)
+	if args[0] == "version" {
+		args = args[:1]
+	}
+	code := Main(ctx, args, getenv, strings.NewReader(""), &out, &errOut)
+	return &lambdarun.CommandResult{ExitCode: code, Stdout: out.String(), Stderr: errOut.String()}, nil
 }

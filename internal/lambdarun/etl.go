@@ -46,6 +46,12 @@ type ETL struct {
 	Metrics *metrics.Metrics
 	Out     io.Writer
 	Logger  *slog.Logger // default: discard
+	// Command, when set, runs the sluice command line of a command invoke
+	// (`{"command": ["keys", "create", ...]}`) and returns what it printed:
+	// how an operator whose database is only reachable from inside the VPC
+	// creates the first API key. Only callers allowed lambda:InvokeFunction
+	// reach it; nil refuses command invokes.
+	Command func(ctx context.Context, args []string) (*CommandResult, error)
 
 	cold atomic.Bool // set once the first invocation started
 }
@@ -58,6 +64,14 @@ type Deps struct {
 	// LastSuccess, when set, returns when a pipeline last succeeded, for the
 	// SecondsSinceLastSuccess metric.
 	LastSuccess func(ctx context.Context, pipeline string) (time.Time, bool)
+}
+
+// CommandResult is what a command invoke returns. Its output is not logged:
+// `keys create` prints a new key there, once.
+type CommandResult struct {
+	ExitCode int    `json:"exit_code"`
+	Stdout   string `json:"stdout"`
+	Stderr   string `json:"stderr"`
 }
 
 // Summary is what an invocation returns (except for SQS batches, which get
@@ -95,6 +109,17 @@ func (h *ETL) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, err
 	}
 	log.InfoContext(ctx, "invocation", "event", ev.Kind)
+	if ev.Kind == KindCommand {
+		if h.Command == nil {
+			return nil, errors.New("this function does not take command invokes")
+		}
+		log.InfoContext(ctx, "running a command", "command", ev.Command[0])
+		res, err := h.Command(ctx, ev.Command)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(res)
+	}
 	deps, err := h.Setup(ctx)
 	if err != nil {
 		log.ErrorContext(ctx, "setting up", "error", err)

@@ -19,6 +19,7 @@ const (
 	KindSchedule = "schedule" // EventBridge "Scheduled Event"
 	KindS3       = "s3"       // S3 notification (direct or EventBridge "Object Created")
 	KindSQS      = "sqs"      // SQS messages carrying S3 notifications
+	KindCommand  = "command"  // {"command": ["keys", "create", "--name", "ci", "--scope", "read"]}
 )
 
 // Invoke is a direct invocation: by hand (`aws lambda invoke`), by the api
@@ -45,6 +46,8 @@ type Event struct {
 	Invoke  Invoke      // KindInvoke
 	Rules   []string    // KindSchedule: the names of the rules that fired
 	Objects []ObjectRef // KindS3
+	// Command is a KindCommand's sluice command line, without "sluice".
+	Command []string
 	// Messages are the SQS messages of a KindSQS event, each decoded in turn;
 	// a message that cannot be decoded has Err set.
 	Messages []Message
@@ -78,6 +81,7 @@ type envelope struct {
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
 	Pipeline   *string         `json:"pipeline"`
+	Command    []string        `json:"command"`
 	S3Test     string          `json:"Event"` // "s3:TestEvent", sent when a notification is set up
 }
 
@@ -88,6 +92,11 @@ func Decode(payload []byte) (*Event, error) {
 		return nil, fmt.Errorf("the event is not a JSON object: %w", err)
 	}
 	switch {
+	case env.Command != nil:
+		if len(env.Command) == 0 {
+			return nil, fmt.Errorf("command invoke: \"command\" is empty; send {\"command\": [\"keys\", \"list\"]}")
+		}
+		return &Event{Kind: KindCommand, Command: env.Command}, nil
 	case env.Pipeline != nil:
 		var inv Invoke
 		if err := strictUnmarshal(payload, &inv); err != nil {
