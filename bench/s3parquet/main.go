@@ -35,6 +35,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/sluice-data/sluice/bench/harness"
+	"github.com/sluice-data/sluice/internal/cli"
 )
 
 var (
@@ -58,6 +60,7 @@ var (
 	pgAdmin = flag.String("postgres", "postgres://root@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL admin URL (a role that may create databases)")
 	keep    = flag.Bool("keep", false, "keep the temporary folder (prints its path)")
 	logs    = flag.Bool("logs", false, "print sluice's log lines of each run")
+	cpuprof = flag.String("cpuprofile", "", "after the runs, run sluice once more in a process of this program (cli.Main) and write its CPU profile here")
 )
 
 const (
@@ -121,6 +124,14 @@ func makeRow(i int) row {
 }
 
 func main() {
+	if len(os.Args) > 2 {
+		switch os.Args[1] {
+		case rusageExec:
+			os.Exit(trampoline(os.Args[2], os.Args[3:]))
+		case profileExec:
+			os.Exit(profileSluice(os.Args[2], os.Args[3:]))
+		}
+	}
 	flag.Parse()
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "s3parquet:", err)
@@ -193,7 +204,7 @@ func run() error {
 	}
 
 	var want string
-	var copyT, sluiceT []float64
+	var copyT, sluiceT, copyCPU, sluiceCPU []float64
 	var copyRSS, sluiceRSS []int64
 	for i := 1; i <= *runs; i++ {
 		// Baseline: an empty table of the same types, then \copy.
@@ -211,8 +222,8 @@ func run() error {
 		if want == "" {
 			want = fp
 		}
-		copyT, copyRSS = append(copyT, r.wall.Seconds()), append(copyRSS, r.rss)
-		fmt.Printf("run %d  psql \\copy (CSV)       %7.2fs  %4d MB RSS\n", i, r.wall.Seconds(), r.rss)
+		copyT, copyRSS, copyCPU = append(copyT, r.wall.Seconds()), append(copyRSS, r.rss), append(copyCPU, r.cpu.Seconds())
+		fmt.Printf("run %d  psql \\copy (CSV)       %7.2fs  %4d MB RSS  %6.2fs CPU\n", i, r.wall.Seconds(), r.rss, r.cpu.Seconds())
 
 		// Sluice: a fresh database; sluice creates the table.
 		if err := recreate(""); err != nil {
@@ -228,8 +239,8 @@ func run() error {
 		if fp != want {
 			return fmt.Errorf("sluice run %d: the table differs from psql's:\n  psql:   %s\n  sluice: %s", i, want, fp)
 		}
-		sluiceT, sluiceRSS = append(sluiceT, r.wall.Seconds()), append(sluiceRSS, r.rss)
-		fmt.Printf("run %d  sluice run (S3 parquet) %7.2fs  %4d MB RSS\n", i, r.wall.Seconds(), r.rss)
+		sluiceT, sluiceRSS, sluiceCPU = append(sluiceT, r.wall.Seconds()), append(sluiceRSS, r.rss), append(sluiceCPU, r.cpu.Seconds())
+		fmt.Printf("run %d  sluice run (S3 parquet) %7.2fs  %4d MB RSS  %6.2fs CPU\n", i, r.wall.Seconds(), r.rss, r.cpu.Seconds())
 		if *logs || i == 1 {
 			fmt.Print(indent(r.stderr))
 		}
@@ -242,10 +253,33 @@ func run() error {
 	fmt.Println("fingerprint (equal for both):", want)
 
 	mc, ms := median(copyT), median(sluiceT)
-	fmt.Printf("\n| loader | rows | seconds (median of %d) | rows/s | peak RSS MB (max) | time vs `\\copy` |\n|---|---:|---:|---:|---:|---:|\n", *runs)
-	fmt.Printf("| psql `\\copy` (CSV, %.0f MB) | %d | %.2f | %.0f | %d | 1.00× |\n", mb(csvInfo.Size()), *rows, mc, float64(*rows)/mc, slices.Max(copyRSS))
-	fmt.Printf("| sluice run (Parquet %.0f MB from S3) | %d | %.2f | %.0f | %d | %.2f× |\n", mb(pqInfo.Size()), *rows, ms, float64(*rows)/ms, slices.Max(sluiceRSS), ms/mc)
-	fmt.Printf("\nall runs: psql %v s; sluice %v s\n", copyT, sluiceT)
+	fmt.Printf("\n| loader | rows | seconds (median of %d) | rows/s | client CPU s (median) | peak RSS MB (max) | time vs `\\copy` |\n|---|---:|---:|---:|---:|---:|---:|\n", *runs)
+	fmt.Printf("| psql `\\copy` (CSV, %.0f MB) | %d | %.2f | %.0f | %.2f | %d | 1.00× |\n", mb(csvInfo.Size()), *rows, mc, float64(*rows)/mc, median(copyCPU), slices.Max(copyRSS))
+	fmt.Printf("| sluice run (Parquet %.0f MB from S3) | %d | %.2f | %.0f | %.2f | %d | %.2f× |\n", mb(pqInfo.Size()), *rows, ms, float64(*rows)/ms, median(sluiceCPU), slices.Max(sluiceRSS), ms/mc)
+	fmt.Printf("\nall runs: psql %.2f s; sluice %.2f s\n", copyT, sluiceT)
+
+	if *cpuprof != "" {
+		if err := recreate(""); err != nil {
+			return err
+		}
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		cmd := sluice()
+		prof := exec.Command(self, append([]string{profileExec, *cpuprof}, cmd.Args[1:]...)...)
+		prof.Env = cmd.Env
+		r, err := measure(prof)
+		if err != nil {
+			return err
+		}
+		if _, err := check(dbURL, "orders"); err != nil {
+			return fmt.Errorf("profiled run: %w", err)
+		}
+		fmt.Printf("\nprofiled run (sluice's CLI in this program, under the CPU profiler): %.2fs, %.2fs CPU; profile in %s\n", r.wall.Seconds(), r.cpu.Seconds(), *cpuprof)
+		top, _ := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=45", self, *cpuprof).CombinedOutput()
+		fmt.Print(indent(string(top)))
+	}
 	return nil
 }
 
@@ -272,21 +306,85 @@ func indent(s string) string {
 
 type result struct {
 	wall   time.Duration
-	rss    int64 // MB
+	rss    int64         // MB
+	cpu    time.Duration // user + system
 	stderr string
 }
 
+// measure runs cmd through a fresh, small copy of this program (the
+// trampoline), which execs it and reports its rusage. Starting it straight from
+// this process would report this process's RSS as the child's peak: Linux
+// carries the parent's high-water mark into a vfork'd child's maxrss across
+// exec, and this process holds the S3 fake's copy of the file.
 func measure(cmd *exec.Cmd) (result, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return result{}, err
+	}
+	usage, err := os.CreateTemp("", "rusage-")
+	if err != nil {
+		return result{}, err
+	}
+	usage.Close()
+	defer os.Remove(usage.Name())
+	t := exec.Command(self, append([]string{rusageExec, usage.Name()}, cmd.Args...)...)
+	t.Env = cmd.Env
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	d := time.Since(start)
+	t.Stdout, t.Stderr = &stdout, &stderr
+	err = t.Run()
 	if err != nil {
 		return result{}, fmt.Errorf("%s: %w\n%s%s", strings.Join(cmd.Args, " "), err, stdout.String(), stderr.String())
 	}
-	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss / 1024
-	return result{d, rss, stdout.String() + stderr.String()}, nil
+	b, err := os.ReadFile(usage.Name())
+	if err != nil {
+		return result{}, err
+	}
+	var wallNS, maxrss, userUS, sysUS int64
+	if _, err := fmt.Sscan(string(b), &wallNS, &maxrss, &userUS, &sysUS); err != nil {
+		return result{}, fmt.Errorf("trampoline's report %q: %w", b, err)
+	}
+	return result{time.Duration(wallNS), maxrss / 1024, time.Duration(userUS+sysUS) * time.Microsecond, stdout.String() + stderr.String()}, nil
+}
+
+const (
+	rusageExec  = "__rusage-exec"
+	profileExec = "__profile-sluice"
+)
+
+// trampoline runs args[0] with args[1:], the same stdio and environment, and
+// writes its wall time (ns), peak RSS (KiB) and user and system CPU time (µs)
+// to the file out.
+func trampoline(out string, args []string) int {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if cmd.ProcessState == nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	os.WriteFile(out, []byte(fmt.Sprintf("%d %d %d %d\n", wall.Nanoseconds(), ru.Maxrss,
+		ru.Utime.Sec*1e6+ru.Utime.Usec, ru.Stime.Sec*1e6+ru.Stime.Usec)), 0o644)
+	return cmd.ProcessState.ExitCode()
+}
+
+// profileSluice runs sluice's CLI in this process under the CPU profiler.
+func profileSluice(out string, args []string) int {
+	f, err := os.Create(out)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := cli.Main(context.Background(), args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	pprof.StopCPUProfile()
+	return code
 }
 
 // recreate drops and creates the database, then runs ddl in it.
