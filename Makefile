@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: test services vet unit race fuzz bench build demo tidy clean lambda synth deploy cdk-test
+.PHONY: test services vet unit race fuzz bench bench-lambda bench-parquet build demo tidy clean lambda synth deploy cdk-test
 
 ## test: start the database servers, vet, then every test with the race detector (what CI runs)
 test: services vet unit cdk-test
@@ -33,6 +33,14 @@ fuzz:
 ## bench: the load benchmark of BENCHMARKS.md
 bench:
 	$(GO) run ./bench/load -rows 1000000
+
+## bench-lambda: Lambda binary sizes (also runs `make lambda`) and init duration against a Runtime API stub (BENCHMARKS.md)
+bench-lambda:
+	$(GO) run ./bench/lambda -n 30
+
+## bench-parquet: a 3M-row Parquet file from an in-process S3 fake into PostgreSQL vs psql \copy (needs `make services`)
+bench-parquet:
+	$(GO) run ./bench/s3parquet -rows 3000000 -runs 3
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o dist/sluice ./cmd/sluice
