@@ -134,6 +134,13 @@ func (h *ETL) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		log.ErrorContext(ctx, "invocation", "error", err)
 		return nil, err
 	}
+	if len(jobs) == 0 && ev.Kind == KindS3 {
+		keys := make([]string, len(ev.Objects))
+		for i, o := range ev.Objects {
+			keys[i] = o.URL()
+		}
+		log.InfoContext(ctx, "no pipeline's source matches the objects", "objects", keys)
+	}
 	sum := h.runAll(ctx, deps, jobs, stopAt)
 	out, merr := json.Marshal(sum)
 	if merr != nil {
