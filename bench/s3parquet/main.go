@@ -60,6 +60,7 @@ var (
 	pgAdmin = flag.String("postgres", "postgres://root@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL admin URL (a role that may create databases)")
 	keep    = flag.Bool("keep", false, "keep the temporary folder (prints its path)")
 	logs    = flag.Bool("logs", false, "print sluice's log lines of each run")
+	nocast  = flag.Bool("nocast", true, "also run sluice with a spec without the cast step (the types from the Parquet schema)")
 	cpuprof = flag.String("cpuprofile", "", "after the runs, run sluice once more in a process of this program (cli.Main) and write its CPU profile here")
 )
 
@@ -185,13 +186,21 @@ func run() error {
 	if err := os.WriteFile(filepath.Join(proj, "pipelines", "orders.yaml"), []byte(spec), 0o644); err != nil {
 		return err
 	}
+	plain := spec[:strings.Index(spec, "transform:")] + spec[strings.Index(spec, "target:"):]
+	plain = strings.Replace(plain, "name: orders", "name: orders_nocast", 1)
+	if err := os.WriteFile(filepath.Join(proj, "pipelines", "orders_nocast.yaml"), []byte(plain), 0o644); err != nil {
+		return err
+	}
 	dbURL := strings.Replace(*pgAdmin, "/postgres?", "/"+dbName+"?", 1)
 
 	psql := func() *exec.Cmd {
 		return exec.Command("psql", dbURL, "-q", "-v", "ON_ERROR_STOP=1", "-c", `\copy orders FROM '`+csvPath+`' CSV HEADER`)
 	}
-	sluice := func() *exec.Cmd {
-		cmd := exec.Command(bin, "run", "-p", proj, "orders")
+	sluice := func(pipeline ...string) *exec.Cmd {
+		if len(pipeline) == 0 {
+			pipeline = []string{"orders"}
+		}
+		cmd := exec.Command(bin, "run", "-p", proj, pipeline[0])
 		cmd.Env = append(os.Environ(),
 			"SLUICE_DATABASE_URL="+dbURL,
 			"SLUICE_STORAGE_URL=s3://bench/data",
@@ -204,8 +213,8 @@ func run() error {
 	}
 
 	var want string
-	var copyT, sluiceT, copyCPU, sluiceCPU []float64
-	var copyRSS, sluiceRSS []int64
+	var copyT, sluiceT, copyCPU, sluiceCPU, nocastT, nocastCPU []float64
+	var copyRSS, sluiceRSS, nocastRSS []int64
 	for i := 1; i <= *runs; i++ {
 		// Baseline: an empty table of the same types, then \copy.
 		if err := recreate(`CREATE TABLE orders (` + columns + `)`); err != nil {
@@ -244,6 +253,24 @@ func run() error {
 		if *logs || i == 1 {
 			fmt.Print(indent(r.stderr))
 		}
+
+		if !*nocast {
+			continue
+		}
+		if err := recreate(""); err != nil {
+			return err
+		}
+		if r, err = measure(sluice("orders_nocast")); err != nil {
+			return err
+		}
+		if fp, err = check(dbURL, "orders"); err != nil {
+			return fmt.Errorf("sluice run (no cast) %d: %w", i, err)
+		}
+		if fp != want {
+			return fmt.Errorf("sluice run (no cast) %d: the table differs from psql's:\n  psql:   %s\n  sluice: %s", i, want, fp)
+		}
+		nocastT, nocastRSS, nocastCPU = append(nocastT, r.wall.Seconds()), append(nocastRSS, r.rss), append(nocastCPU, r.cpu.Seconds())
+		fmt.Printf("run %d  sluice run (no cast)    %7.2fs  %4d MB RSS  %6.2fs CPU\n", i, r.wall.Seconds(), r.rss, r.cpu.Seconds())
 	}
 	types, err := columnTypes(dbURL)
 	if err != nil {
@@ -256,7 +283,11 @@ func run() error {
 	fmt.Printf("\n| loader | rows | seconds (median of %d) | rows/s | client CPU s (median) | peak RSS MB (max) | time vs `\\copy` |\n|---|---:|---:|---:|---:|---:|---:|\n", *runs)
 	fmt.Printf("| psql `\\copy` (CSV, %.0f MB) | %d | %.2f | %.0f | %.2f | %d | 1.00× |\n", mb(csvInfo.Size()), *rows, mc, float64(*rows)/mc, median(copyCPU), slices.Max(copyRSS))
 	fmt.Printf("| sluice run (Parquet %.0f MB from S3) | %d | %.2f | %.0f | %.2f | %d | %.2f× |\n", mb(pqInfo.Size()), *rows, ms, float64(*rows)/ms, median(sluiceCPU), slices.Max(sluiceRSS), ms/mc)
-	fmt.Printf("\nall runs: psql %.2f s; sluice %.2f s\n", copyT, sluiceT)
+	if len(nocastT) > 0 {
+		mn := median(nocastT)
+		fmt.Printf("| sluice run, no cast step (types from the Parquet schema) | %d | %.2f | %.0f | %.2f | %d | %.2f× |\n", *rows, mn, float64(*rows)/mn, median(nocastCPU), slices.Max(nocastRSS), mn/mc)
+	}
+	fmt.Printf("\nall runs: psql %.2f s; sluice %.2f s; sluice without the cast step %.2f s\n", copyT, sluiceT, nocastT)
 
 	if *cpuprof != "" {
 		if err := recreate(""); err != nil {
