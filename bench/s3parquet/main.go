@@ -61,6 +61,7 @@ var (
 	keep    = flag.Bool("keep", false, "keep the temporary folder (prints its path)")
 	logs    = flag.Bool("logs", false, "print sluice's log lines of each run")
 	nocast  = flag.Bool("nocast", true, "also run sluice with a spec without the cast step (the types from the Parquet schema)")
+	quiet   = flag.Duration("quiet", 10*time.Minute, "before each measurement, wait up to this long for a second in which the machine's CPUs are at least 85% idle (the machine may be shared); 0: do not wait")
 	cpuprof = flag.String("cpuprofile", "", "after the runs, run sluice once more in a process of this program (cli.Main) and write its CPU profile here")
 )
 
@@ -348,6 +349,7 @@ type result struct {
 // carries the parent's high-water mark into a vfork'd child's maxrss across
 // exec, and this process holds the S3 fake's copy of the file.
 func measure(cmd *exec.Cmd) (result, error) {
+	waitQuiet()
 	self, err := os.Executable()
 	if err != nil {
 		return result{}, err
@@ -375,6 +377,42 @@ func measure(cmd *exec.Cmd) (result, error) {
 		return result{}, fmt.Errorf("trampoline's report %q: %w", b, err)
 	}
 	return result{time.Duration(wallNS), maxrss / 1024, time.Duration(userUS+sysUS) * time.Microsecond, stdout.String() + stderr.String()}, nil
+}
+
+// waitQuiet waits until the CPUs were at least 85% idle for a second, for at
+// most -quiet.
+func waitQuiet() {
+	if *quiet <= 0 {
+		return
+	}
+	stat := func() (idle, total int64) {
+		b, err := os.ReadFile("/proc/stat")
+		if err != nil {
+			return 0, 0
+		}
+		f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
+		for i, v := range f[1:] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			total += n
+			if i == 3 || i == 4 { // idle, iowait
+				idle += n
+			}
+		}
+		return idle, total
+	}
+	deadline, said := time.Now().Add(*quiet), false
+	for time.Now().Before(deadline) {
+		i0, t0 := stat()
+		time.Sleep(time.Second)
+		i1, t1 := stat()
+		if t1 == t0 || float64(i1-i0)/float64(t1-t0) >= 0.85 {
+			return
+		}
+		if !said {
+			fmt.Printf("        (waiting for a quiet machine: %.0f%% idle)\n", 100*float64(i1-i0)/float64(t1-t0))
+			said = true
+		}
+	}
 }
 
 const (
