@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: test services vet unit race fuzz bench bench-lambda bench-parquet build demo tidy clean lambda synth deploy cdk-test
+.PHONY: test services vet unit race fuzz bench bench-lambda bench-parquet bench-api build demo tidy clean lambda synth deploy cdk-test
 
 ## test: start the database servers, vet, then every test with the race detector (what CI runs)
 test: services vet unit cdk-test
@@ -41,6 +41,10 @@ bench-lambda:
 ## bench-parquet: a 3M-row Parquet file from an in-process S3 fake into PostgreSQL vs psql \copy (needs `make services`)
 bench-parquet:
 	$(GO) run ./bench/s3parquet -rows 3000000 -runs 3
+
+## bench-api: sluice serve vs Flask + psycopg2 under gunicorn, wrk, PostgreSQL with 1M rows (needs `make services`, wrk, gunicorn, python3-flask, python3-psycopg2)
+bench-api:
+	$(GO) run ./bench/api -rows 1000000
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o dist/sluice ./cmd/sluice

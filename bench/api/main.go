@@ -5,6 +5,9 @@
 //
 //	go run ./bench/api -rows 1000000
 //
+// Each of the four measurements runs -runs times (default 3), alternating
+// sluice and Flask, and the summary gives the median of each.
+//
 // It needs PostgreSQL on 127.0.0.1 (make services) and Debian's wrk,
 // python3-flask, python3-psycopg2 and gunicorn.
 package main
@@ -20,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,14 +41,15 @@ func main() {
 	threads := flag.Int("threads", 2, "wrk threads")
 	admin := flag.String("pg", "postgres://root@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL admin URL")
 	workers := flag.Int("gunicorn-workers", 5, "gunicorn workers (2 × cores + 1)")
+	runs := flag.Int("runs", 3, "measurements of each target, alternating sluice and Flask")
 	flag.Parse()
-	if err := run(*rows, *duration, *conns, *threads, *admin, *workers); err != nil {
+	if err := run(*rows, *duration, *conns, *threads, *admin, *workers, max(*runs, 1)); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/api:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rows int, duration time.Duration, conns, threads int, adminURL string, workers int) error {
+func run(rows int, duration time.Duration, conns, threads int, adminURL string, workers, runs int) error {
 	for _, tool := range []string{"wrk", "gunicorn"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s is missing: apt-get install wrk gunicorn python3-flask python3-psycopg2", tool)
@@ -105,10 +110,8 @@ target: {table: bench_orders, mode: merge, key: [id]}
 	key := strings.TrimSpace(string(out))
 
 	lookup := `request = function() return wrk.format("GET", PREFIX .. math.random(1, ROWS) .. SUFFIX) end`
-	statuses := []string{"new", "paid", "shipped", "delivered", "cancelled"}
 	pageScript := `local s = {"new","paid","shipped","delivered","cancelled"}
 request = function() return wrk.format("GET", PREFIX .. s[math.random(1,5)] .. SUFFIX .. math.random(0, 400)) end`
-	_ = statuses
 	report := `done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %d %.1f %.1f %.1f\n", summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status, summary.duration, latency:percentile(50)/1000, latency:percentile(99)/1000, latency.mean/1000))
 end`
@@ -147,40 +150,66 @@ end`
 		{"sluice   filtered 100-row page", "http://127.0.0.1:18181", "/v1/datasets/bench_orders/rows?limit=100&order=id&status=eq.", "&amount=gt.", pageScript, auth},
 		{"flask    filtered 100-row page", "http://127.0.0.1:18182", "/orders?status=", "&amount_gt=", pageScript, nil},
 	}
-	fmt.Printf("\n%s, PostgreSQL %d rows, wrk -c%d -t%d -d%s\n\n", harness.Machine(), rows, conns, threads, duration)
-	fmt.Printf("%-32s %10s %9s %9s %9s %7s\n", "target", "req/s", "p50 ms", "p99 ms", "mean ms", "errors")
-	results := map[string]float64{}
-	for _, tg := range targets {
-		script := filepath.Join(work, "s.lua")
-		body := strings.ReplaceAll(tg.script, "PREFIX", strconv.Quote(tg.prefix))
-		body = strings.ReplaceAll(body, "SUFFIX", strconv.Quote(tg.suffix))
-		body = strings.ReplaceAll(body, "ROWS", strconv.Itoa(rows))
-		os.WriteFile(script, []byte(body+"\n"+report), 0o644)
-		args := []string{"-c", strconv.Itoa(conns), "-t", strconv.Itoa(threads), "-d", duration.String(), "-s", script, "--timeout", "5s"}
-		for _, h := range tg.headers {
-			args = append(args, "-H", h)
+	fmt.Printf("\n%s, PostgreSQL %d rows, wrk -c%d -t%d -d%s, %d runs\n\n", harness.Machine(), rows, conns, threads, duration, runs)
+	fmt.Printf("%-4s %-32s %10s %9s %9s %9s %7s %7s\n", "run", "target", "req/s", "p50 ms", "p99 ms", "mean ms", "socket", "http≥400")
+	type sample struct{ rps, p50, p99 float64 }
+	samples := map[string][]sample{}
+	errs := map[string][2]int{}
+	for r := 1; r <= runs; r++ {
+		for _, tg := range targets {
+			script := filepath.Join(work, "s.lua")
+			body := strings.ReplaceAll(tg.script, "PREFIX", strconv.Quote(tg.prefix))
+			body = strings.ReplaceAll(body, "SUFFIX", strconv.Quote(tg.suffix))
+			body = strings.ReplaceAll(body, "ROWS", strconv.Itoa(rows))
+			os.WriteFile(script, []byte(body+"\n"+report), 0o644)
+			args := []string{"-c", strconv.Itoa(conns), "-t", strconv.Itoa(threads), "-d", duration.String(), "-s", script, "--timeout", "5s"}
+			args = append(args, headerArgs(tg.headers)...)
+			// Warm up, then measure.
+			exec.Command("wrk", append([]string{"-c", "8", "-t", "1", "-d", "2s", "-s", script}, append(headerArgs(tg.headers), tg.base)...)...).Run()
+			out, err := exec.Command("wrk", append(args, tg.base)...).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("wrk %s: %v\n%s", tg.name, err, out)
+			}
+			m := regexp.MustCompile(`RESULT (\d+) (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)`).FindStringSubmatch(string(out))
+			if m == nil {
+				return fmt.Errorf("wrk %s: no result in\n%s", tg.name, out)
+			}
+			n, _ := strconv.ParseFloat(m[1], 64)
+			us, _ := strconv.ParseFloat(m[4], 64)
+			sockErr, _ := strconv.Atoi(m[2])
+			statusErr, _ := strconv.Atoi(m[3])
+			p50, _ := strconv.ParseFloat(m[5], 64)
+			p99, _ := strconv.ParseFloat(m[6], 64)
+			rps := n / (us / 1e6)
+			samples[tg.name] = append(samples[tg.name], sample{rps, p50, p99})
+			e := errs[tg.name]
+			errs[tg.name] = [2]int{e[0] + sockErr, e[1] + statusErr}
+			fmt.Printf("%-4d %-32s %10.0f %9s %9s %9s %7d %7d\n", r, tg.name, rps, m[5], m[6], m[7], sockErr, statusErr)
 		}
-		// Warm up, then measure.
-		exec.Command("wrk", append([]string{"-c", "8", "-t", "1", "-d", "2s", "-s", script}, append(headerArgs(tg.headers), tg.base)...)...).Run()
-		out, err := exec.Command("wrk", append(args, tg.base)...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("wrk %s: %v\n%s", tg.name, err, out)
-		}
-		m := regexp.MustCompile(`RESULT (\d+) (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)`).FindStringSubmatch(string(out))
-		if m == nil {
-			return fmt.Errorf("wrk %s: no result in\n%s", tg.name, out)
-		}
-		n, _ := strconv.ParseFloat(m[1], 64)
-		us, _ := strconv.ParseFloat(m[4], 64)
-		sockErr, _ := strconv.Atoi(m[2])
-		statusErr, _ := strconv.Atoi(m[3])
-		rps := n / (us / 1e6)
-		results[tg.name] = rps
-		fmt.Printf("%-32s %10.0f %9s %9s %9s %7d\n", tg.name, rps, m[5], m[6], m[7], sockErr+statusErr)
 	}
-	fmt.Printf("\nsluice / flask: lookup %.1f×, page %.1f×\n",
-		results["sluice   lookup by key"]/results["flask    lookup by key"],
-		results["sluice   filtered 100-row page"]/results["flask    filtered 100-row page"])
+	median := func(name string, f func(sample) float64) float64 {
+		var v []float64
+		for _, s := range samples[name] {
+			v = append(v, f(s))
+		}
+		slices.Sort(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	fmt.Printf("\nmedians of %d runs\n%-32s %10s %9s %9s %7s %7s\n", runs, "target", "req/s", "p50 ms", "p99 ms", "socket", "http≥400")
+	for _, tg := range targets {
+		fmt.Printf("%-32s %10.0f %9.1f %9.1f %7d %7d\n", tg.name,
+			median(tg.name, func(s sample) float64 { return s.rps }),
+			median(tg.name, func(s sample) float64 { return s.p50 }),
+			median(tg.name, func(s sample) float64 { return s.p99 }),
+			errs[tg.name][0], errs[tg.name][1])
+	}
+	rps := func(name string) float64 { return median(name, func(s sample) float64 { return s.rps }) }
+	fmt.Printf("\nsluice / flask (median req/s): lookup %.1f×, page %.1f×\n",
+		rps("sluice   lookup by key")/rps("flask    lookup by key"),
+		rps("sluice   filtered 100-row page")/rps("flask    filtered 100-row page"))
 	return nil
 }
 
