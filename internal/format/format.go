@@ -21,7 +21,9 @@ import (
 // column list (missing trailing values are NULL). A value is nil (NULL), string,
 // json.Number, bool or record.JSON (nested objects and arrays); Parquet decimals
 // (and unsigned integers beyond int64) are record.Decimal, so that inference
-// types them decimal(p,s) exactly rather than double.
+// types them decimal(p,s) exactly rather than double, and Parquet's signed
+// integers and doubles stay binary, int64 and float64 (no text to format and
+// parse again on the way to the database).
 type Record struct {
 	Values []any
 	// Loc locates the record in its file: the line on which it starts (CSV, TSV,

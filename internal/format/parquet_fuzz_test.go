@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,7 +58,11 @@ func FuzzParquet(f *testing.F) {
 			}
 			for _, v := range rec.Values {
 				switch x := v.(type) {
-				case nil, bool:
+				case nil, bool, int64:
+				case float64:
+					if math.IsNaN(x) || math.IsInf(x, 0) {
+						t.Fatalf("double %v reached the record", x)
+					}
 				case string:
 					if !utf8.ValidString(x) {
 						t.Fatalf("invalid UTF-8 %q", x)

@@ -33,6 +33,10 @@ func showValue(v any) string {
 		return strconv.Quote(x)
 	case json.Number:
 		return "num:" + string(x)
+	case int64:
+		return "int:" + strconv.FormatInt(x, 10)
+	case float64:
+		return "double:" + strconv.FormatFloat(x, 'g', -1, 64)
 	case record.Decimal:
 		return "dec:" + string(x)
 	case bool:
@@ -225,7 +229,7 @@ func TestParquetStreams(t *testing.T) {
 	if err := d.Next(&rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Values[0] != json.Number("0") || rec.Values[2] != record.Decimal("0.00") {
+	if rec.Values[0] != int64(0) || rec.Values[2] != record.Decimal("0.00") {
 		t.Errorf("first record %v", rec.Values)
 	}
 	afterFirst := cr.bytes

@@ -145,6 +145,18 @@ func (t leafType) scalar(v parquet.Value) (any, error) {
 		}
 		return json.Number(strconv.FormatUint(u, 10)), nil
 	}
+	// Integers and doubles stay binary: no text to format here and parse
+	// again when the row is cast and loaded.
+	switch {
+	case t.kind == leafInt && v.Kind() == parquet.Int32:
+		return int64(v.Int32()), nil
+	case t.kind == leafInt && v.Kind() == parquet.Int64:
+		return v.Int64(), nil
+	case t.kind == leafFloat && v.Kind() == parquet.Double:
+		if f := v.Double(); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, nil
+		}
+	}
 	b, err := t.appendText(nil, v)
 	if err != nil {
 		return nil, err
