@@ -137,6 +137,8 @@ Commands:
 	fmt.Fprint(w, `
 Run 'sluice help <command>' or 'sluice <command> --help' for a command's flags.
 The project is the folder holding sluice.yaml (default: the working directory).
+As an AWS Lambda function's bootstrap (AWS_LAMBDA_RUNTIME_API set, no arguments) it
+serves the function that _HANDLER names: etl or api (see the README).
 `)
 }
 
