@@ -39,6 +39,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sluice-data/sluice/internal/syncbuf"
 )
 
 const rieModule = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
@@ -358,7 +360,7 @@ func runRIE(tmp, boot string, env []string) error {
 		if err != nil {
 			return err
 		}
-		var out syncBuffer
+		var out syncbuf.Buffer
 		cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", api, "--log-level", "error", boot)
 		cmd.Env = env
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -413,23 +415,6 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // symbolSizes builds the host bootstrap with its symbol table and sums the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sluice-data/sluice/internal/cli"
+	"github.com/sluice-data/sluice/internal/syncbuf"
 )
 
 // apiResponse is what both sides answered, reduced to what must agree.
@@ -70,7 +71,7 @@ func TestLambdaAPIMatchesServe(t *testing.T) {
 	for k, v := range env {
 		serve.Env = append(serve.Env, k+"="+v)
 	}
-	var serveOut lockedBuffer
+	var serveOut syncbuf.Buffer
 	serve.Stdout, serve.Stderr = &serveOut, &serveOut
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
@@ -124,7 +125,7 @@ func TestLambdaAPIMatchesServe(t *testing.T) {
 	}
 }
 
-func waitHTTP(t *testing.T, u string, out *lockedBuffer) {
+func waitHTTP(t *testing.T, u string, out *syncbuf.Buffer) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		resp, err := http.Get(u)

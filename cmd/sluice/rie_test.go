@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluice-data/sluice/internal/syncbuf"
 )
 
 // The Runtime Interface Emulator tests run the real bootstrap under AWS's
@@ -84,28 +86,10 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// lockedBuffer collects a subprocess's output, safe to read while it runs.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // function is one Lambda function running under the emulator.
 type function struct {
 	addr string
-	out  lockedBuffer // the emulator's and the function's stdout and stderr
+	out  syncbuf.Buffer // the emulator's and the function's stdout and stderr
 }
 
 // Output returns everything printed so far.

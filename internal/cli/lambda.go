@@ -210,9 +210,8 @@ func (f *lambdaFunc) command(ctx context.Context, args []string) (*lambdarun.Com
 		}
 		return f.env.Getenv(k)
 	}
-	args = append(args[:1:1], append([]string{"--project", f.proj.Dir}, args[1:]...)...)
-	if args[0] == "version" {
-		args = args[:1]
+	if args[0] != "version" { // the one command without a project
+		args = append([]string{args[0], "--project", f.proj.Dir}, args[1:]...)
 	}
 	code := Main(ctx, args, getenv, strings.NewReader(""), &out, &errOut)
 	return &lambdarun.CommandResult{ExitCode: code, Stdout: out.String(), Stderr: errOut.String()}, nil

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-data/sluice/internal/syncbuf"
+
 	"github.com/sluice-data/sluice/internal/obs"
 )
 
@@ -96,7 +98,7 @@ func TestServe(t *testing.T) {
 	if out, _, _ := sluice(t, nil, "keys", "list", "--project", dir); !strings.Contains(out, "ops") || strings.Contains(out, key) {
 		t.Errorf("keys list: %s", out)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger, err := obs.NewLogger(logs, obs.LogOptions{Format: "json", Level: "debug"})
 	if err != nil {
 		t.Fatal(err)
@@ -180,23 +182,6 @@ func TestServe(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Errorf("still serving after shutdown")
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func waitRows(t *testing.T, base, key, ds string, n float64) {
